@@ -1,0 +1,5 @@
+import sys
+
+from summitry.cli import main
+
+sys.exit(main())

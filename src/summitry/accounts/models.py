@@ -1,0 +1,61 @@
+"""Countries, delegations and the people in them. A person may have a user account to sign in."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from summitry.domain.people import Styling
+
+
+class Country(models.Model):
+    code = models.CharField(_("ISO code"), max_length=2, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    capital = models.CharField(_("capital"), max_length=100)
+    timezone = models.CharField(_("time zone"), max_length=64)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = _("countries")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Delegation(models.Model):
+    slug = models.SlugField(unique=True)
+    name = models.CharField(_("name"), max_length=150)
+    country = models.ForeignKey(Country, on_delete=models.PROTECT, related_name="delegations")
+    ministry = models.CharField(_("ministry"), max_length=150, blank=True)
+
+    class Meta:
+        ordering = ["country__name", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Person(models.Model):
+    slug = models.SlugField(unique=True)
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="person")
+    delegation = models.ForeignKey(Delegation, on_delete=models.PROTECT, related_name="people")
+    given_name = models.CharField(_("given name"), max_length=100)
+    family_name = models.CharField(_("family name"), max_length=100)
+    honorific = models.CharField(_("honorific"), max_length=60, blank=True)
+    title = models.CharField(_("title"), max_length=200, blank=True)
+    rank = models.PositiveSmallIntegerField(_("rank"), default=100,
+                                            help_text=_("Lower comes first in protocol order."))
+    language = models.CharField(_("language"), max_length=8, default="en")
+
+    class Meta:
+        ordering = ["delegation", "rank", "family_name"]
+        verbose_name_plural = _("people")
+
+    def __str__(self) -> str:
+        return self.styling.name
+
+    @property
+    def styling(self) -> Styling:
+        return Styling(self.given_name, self.family_name, self.honorific, self.title)

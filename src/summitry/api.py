@@ -1,0 +1,8 @@
+"""The JSON API (OpenAPI at /api/docs)."""
+
+from ninja import NinjaAPI
+
+from summitry.meetings.api import router as meetings_router
+
+api = NinjaAPI(title="Summitry API", version="1", urls_namespace="api")
+api.add_router("/", meetings_router)

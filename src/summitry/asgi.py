@@ -1,0 +1,10 @@
+"""ASGI entry point (uvicorn): Django for HTTP through Channels' protocol router."""
+
+import os
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "summitry.settings")
+
+from channels.routing import ProtocolTypeRouter  # noqa: E402
+from django.core.asgi import get_asgi_application  # noqa: E402
+
+application = ProtocolTypeRouter({"http": get_asgi_application()})

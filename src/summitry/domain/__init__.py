@@ -1,0 +1,1 @@
+"""Pure rules of Summitry: no Django, no I/O, no asyncio."""

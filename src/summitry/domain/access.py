@@ -1,0 +1,56 @@
+"""Who may enter an engagement's meeting and what media rights their role gives them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    HOST = "host"
+    PRINCIPAL = "principal"
+    DELEGATION_MEMBER = "delegation_member"
+    INTERPRETER = "interpreter"
+    NOTE_TAKER = "note_taker"
+    PRESS = "press"
+    TECHNICIAN = "technician"
+
+
+class EngagementState(StrEnum):
+    SCHEDULED = "scheduled"
+    LIVE = "live"
+    ENDED = "ended"
+
+
+VIDEOROOM = "janus.plugin.videoroom"
+
+# Media rights of each role in the meeting itself. Interpretation and broadcast add their own plugins.
+PUBLISHING_ROLES = frozenset({Role.HOST, Role.PRINCIPAL, Role.DELEGATION_MEMBER, Role.INTERPRETER,
+                              Role.TECHNICIAN})
+
+
+@dataclass(frozen=True)
+class MediaRights:
+    plugins: tuple[str, ...]
+    publish: bool
+    subscribe: bool
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    reason: str = ""
+
+
+def rights_for(role: Role) -> MediaRights:
+    """The Janus plugins a participant's token may use, and whether they may publish."""
+    return MediaRights(plugins=(VIDEOROOM,), publish=role in PUBLISHING_ROLES, subscribe=True)
+
+
+def may_join(*, is_participant: bool, state: EngagementState) -> Decision:
+    """Only an engagement's participants may join it, and only until it has ended."""
+    if not is_participant:
+        return Decision(False, "not_invited")
+    if state == EngagementState.ENDED:
+        return Decision(False, "ended")
+    return Decision(True)

@@ -1,0 +1,22 @@
+"""The Janus boundary: the only package that knows Janus's JSON, its config and its process."""
+
+from .admin import JanusAdmin
+from .client import Handle, JanusClient, Session
+from .config import JanusSecrets, JanusSettings
+from .errors import (
+    JanusError,
+    JanusPluginError,
+    JanusPluginNotAllowed,
+    JanusSessionGone,
+    JanusTimeout,
+    JanusUnauthorized,
+    JanusUnavailable,
+)
+from .supervisor import JanusSupervisor
+from .videoroom import RoomSpec, VideoRoom
+
+__all__ = [
+    "Handle", "JanusAdmin", "JanusClient", "JanusError", "JanusPluginError", "JanusPluginNotAllowed",
+    "JanusSecrets", "JanusSessionGone", "JanusSettings", "JanusSupervisor", "JanusTimeout",
+    "JanusUnauthorized", "JanusUnavailable", "RoomSpec", "Session", "VideoRoom",
+]

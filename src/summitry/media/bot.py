@@ -1,0 +1,245 @@
+"""A headless participant: publishes a test pattern and a tone, subscribes to everyone else, and
+reports what actually arrived (decoded frames, the frequency heard) per feed.
+
+Used by ``summitry bot``, the end-to-end tests and the join benchmark.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import fractions
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from aiortc import MediaStreamTrack, RTCPeerConnection, RTCSessionDescription
+from aiortc.mediastreams import MediaStreamError
+from av import AudioFrame, VideoFrame
+
+from .client import Handle, JanusClient, Session
+from .tones import dominant_frequency, sine
+from .videoroom import PLUGIN
+
+log = logging.getLogger(__name__)
+
+AUDIO_RATE = 48000
+AUDIO_PTIME = 0.020
+
+
+class ToneTrack(MediaStreamTrack):
+    """A continuous sine tone, 48 kHz mono, 20 ms frames."""
+
+    kind = "audio"
+
+    def __init__(self, freq: float) -> None:
+        super().__init__()
+        self.freq = freq
+        self._samples = 0
+        self._start: float | None = None
+
+    async def recv(self) -> AudioFrame:
+        n = int(AUDIO_RATE * AUDIO_PTIME)
+        if self._start is None:
+            self._start = time.monotonic()
+        wait = self._start + self._samples / AUDIO_RATE - time.monotonic()
+        if wait > 0:
+            await asyncio.sleep(wait)
+        frame = AudioFrame.from_ndarray(sine(self.freq, n, AUDIO_RATE, self._samples).reshape(1, -1),
+                                        format="s16", layout="mono")
+        frame.sample_rate = AUDIO_RATE
+        frame.pts = self._samples
+        frame.time_base = fractions.Fraction(1, AUDIO_RATE)
+        self._samples += n
+        return frame
+
+
+class PatternTrack(MediaStreamTrack):
+    """Moving colour bars, 320x240 at 15 fps: enough for a decoder to prove frames arrive."""
+
+    kind = "video"
+
+    def __init__(self, fps: int = 15, width: int = 320, height: int = 240) -> None:
+        super().__init__()
+        self.fps, self.width, self.height = fps, width, height
+        self._count = 0
+        self._start: float | None = None
+        bars = np.array([[235, 235, 235], [235, 235, 16], [16, 235, 235], [16, 235, 16], [235, 16, 235],
+                         [235, 16, 16], [16, 16, 235], [16, 16, 16]], dtype=np.uint8)
+        self._base = np.repeat(bars, width // len(bars), axis=0)[np.newaxis, :, :].repeat(height, axis=0)
+
+    async def recv(self) -> VideoFrame:
+        if self._start is None:
+            self._start = time.monotonic()
+        wait = self._start + self._count / self.fps - time.monotonic()
+        if wait > 0:
+            await asyncio.sleep(wait)
+        img = np.roll(self._base, self._count * 4, axis=1)
+        frame = VideoFrame.from_ndarray(np.ascontiguousarray(img), format="rgb24")
+        frame.pts = self._count * (90000 // self.fps)
+        frame.time_base = fractions.Fraction(1, 90000)
+        self._count += 1
+        return frame
+
+
+@dataclass
+class FeedReport:
+    """What arrived from one remote publisher."""
+
+    feed: int
+    frames: int = 0
+    first_frame_s: float | None = None
+    audio: list[np.ndarray[Any, Any]] = field(default_factory=list, repr=False)
+    joined_at: float = field(default_factory=time.monotonic)
+    left: bool = False
+
+    def heard_hz(self, seconds: float = 2.0) -> float:
+        if not self.audio:
+            return 0.0
+        samples = np.concatenate(self.audio)[-int(seconds * AUDIO_RATE):]
+        return dominant_frequency(samples, AUDIO_RATE)
+
+    def summary(self) -> dict[str, Any]:
+        return {"feed": self.feed, "frames_decoded": self.frames, "first_frame_s": self.first_frame_s,
+                "heard_hz": round(self.heard_hz(), 1), "audio_s": round(sum(a.size for a in self.audio)
+                                                                         / AUDIO_RATE, 2), "left": self.left}
+
+
+def _sdp(pc: RTCPeerConnection) -> dict[str, Any]:
+    desc = pc.localDescription
+    return {"type": desc.type, "sdp": desc.sdp, "trickle": False}
+
+
+class Bot:
+    """One participant in a VideoRoom, driven from Python."""
+
+    def __init__(self, janus_url: str, token: str, room: int, publisher_id: int, *, display: str = "bot",
+                 tone_hz: float = 440.0, video: bool = True, publish: bool = True) -> None:
+        self.janus_url, self.token, self.room, self.publisher_id = janus_url, token, room, publisher_id
+        self.display, self.tone_hz, self.video, self.publish = display, tone_hz, video, publish
+        self.client: JanusClient | None = None
+        self.session: Session | None = None
+        self.publisher: Handle | None = None
+        self.private_id: int | None = None
+        self.feeds: dict[int, FeedReport] = {}
+        self._pcs: list[RTCPeerConnection] = []
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._subscribers: dict[int, Handle] = {}
+
+    async def start(self) -> None:
+        self.client = JanusClient(self.janus_url, token=self.token)
+        await self.client.connect()
+        self.session = await self.client.create_session()
+        self.publisher = await self.session.attach(PLUGIN)
+        reply = await self.publisher.message({"request": "join", "ptype": "publisher", "room": self.room,
+                                              "id": self.publisher_id, "display": self.display,
+                                              "token": self.token})
+        self.private_id = reply.data.get("private_id")
+        if self.publish:
+            await self._publish()
+        self._spawn(self._watch_publisher())
+        for p in reply.data.get("publishers", []):
+            self._spawn(self.subscribe(int(p["id"])))
+
+    def _spawn(self, coro: Any) -> None:
+        task = asyncio.create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _publish(self) -> None:
+        assert self.publisher is not None
+        pc = RTCPeerConnection()
+        self._pcs.append(pc)
+        pc.addTransceiver(ToneTrack(self.tone_hz), direction="sendonly")
+        if self.video:
+            pc.addTransceiver(PatternTrack(), direction="sendonly")
+        await pc.setLocalDescription(await pc.createOffer())
+        reply = await self.publisher.message({"request": "publish", "audio": True, "video": self.video},
+                                             jsep=_sdp(pc))
+        if reply.jsep is None:
+            raise RuntimeError("Janus answered publish without SDP")
+        await pc.setRemoteDescription(RTCSessionDescription(sdp=reply.jsep["sdp"], type=reply.jsep["type"]))
+
+    async def _watch_publisher(self) -> None:
+        assert self.publisher is not None
+        while True:
+            msg = await self.publisher.events.get()
+            data = (msg.get("plugindata") or {}).get("data") or {}
+            for p in data.get("publishers", []):
+                self._spawn(self.subscribe(int(p["id"])))
+            gone = data.get("leaving") or data.get("unpublished")
+            if isinstance(gone, int) and gone in self.feeds:
+                self.feeds[gone].left = True
+                handle = self._subscribers.pop(gone, None)
+                if handle is not None:
+                    await handle.detach()
+
+    async def subscribe(self, feed: int) -> FeedReport:
+        """Subscribe to one publisher and start counting what arrives."""
+        assert self.session is not None
+        if feed in self.feeds and not self.feeds[feed].left:
+            return self.feeds[feed]
+        report = self.feeds[feed] = FeedReport(feed)
+        handle = await self.session.attach(PLUGIN)
+        self._subscribers[feed] = handle
+        body: dict[str, Any] = {"request": "join", "ptype": "subscriber", "room": self.room,
+                                "streams": [{"feed": feed}], "token": self.token}
+        if self.private_id is not None:
+            body["private_id"] = self.private_id
+        reply = await handle.message(body)
+        if reply.jsep is None:
+            raise RuntimeError("Janus offered no SDP to subscribe")
+        pc = RTCPeerConnection()
+        self._pcs.append(pc)
+
+        @pc.on("track")
+        def _on_track(track: MediaStreamTrack) -> None:
+            self._spawn(self._consume(track, report))
+
+        await pc.setRemoteDescription(RTCSessionDescription(sdp=reply.jsep["sdp"], type=reply.jsep["type"]))
+        await pc.setLocalDescription(await pc.createAnswer())
+        await handle.message({"request": "start", "room": self.room}, jsep=_sdp(pc))
+        return report
+
+    async def _consume(self, track: MediaStreamTrack, report: FeedReport) -> None:
+        with contextlib.suppress(MediaStreamError):
+            while True:
+                frame = await track.recv()
+                if track.kind == "video":
+                    report.frames += 1
+                    if report.first_frame_s is None:
+                        report.first_frame_s = time.monotonic() - report.joined_at
+                else:
+                    pcm = frame.to_ndarray()
+                    channels = len(frame.layout.channels)
+                    mono = pcm.reshape(-1, channels).mean(axis=1) if channels > 1 else pcm.reshape(-1)
+                    if frame.sample_rate != AUDIO_RATE:
+                        continue
+                    report.audio.append(mono.astype(np.float32))
+                    if len(report.audio) > 500:  # keep the last ~10 s
+                        del report.audio[:100]
+
+    async def wait_for_frames(self, feeds: int, frames: int = 5, timeout: float = 15.0) -> bool:
+        """Wait until ``feeds`` remote feeds have each decoded ``frames`` video frames."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if sum(1 for r in self.feeds.values() if r.frames >= frames and not r.left) >= feeds:
+                return True
+            await asyncio.sleep(0.05)
+        return False
+
+    def report(self) -> dict[str, Any]:
+        return {"publisher_id": self.publisher_id, "feeds": [r.summary() for r in self.feeds.values()]}
+
+    async def stop(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        for pc in self._pcs:
+            await pc.close()
+        if self.session is not None:
+            with contextlib.suppress(Exception):
+                await self.session.destroy()
+        if self.client is not None:
+            await self.client.close()

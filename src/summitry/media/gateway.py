@@ -1,0 +1,111 @@
+"""The application's single door to Janus: rooms opened on demand, tokens admitted and revoked.
+
+Summitry's services call this; it keeps one WebSocket session (with Summitry's service token) per
+event loop and reconnects once if Janus was restarted underneath it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import weakref
+from collections.abc import Awaitable, Callable, Iterable
+from typing import TypeVar
+
+from .admin import JanusAdmin
+from .client import JanusClient, Session
+from .config import JanusSecrets, JanusSettings
+from .errors import VIDEOROOM_NO_SUCH_ROOM, JanusError, JanusPluginError, JanusSessionGone, JanusUnavailable
+from .videoroom import RoomSpec, VideoRoom
+
+T = TypeVar("T")
+
+
+class Gateway:
+    def __init__(self, settings: JanusSettings, secrets: JanusSecrets, request_timeout: float = 5.0) -> None:
+        self.settings = settings
+        self.secrets = secrets
+        self.request_timeout = request_timeout
+        self.admin = JanusAdmin(settings.admin_url, secrets.admin_secret, timeout=request_timeout)
+        self._client: JanusClient | None = None
+        self._session: Session | None = None
+        self._videoroom: VideoRoom | None = None
+        self._lock = asyncio.Lock()
+
+    async def _room_handle(self) -> VideoRoom:
+        async with self._lock:
+            if (self._videoroom is not None and self._client is not None and self._client.connected
+                    and self._session is not None and not self._session.gone.is_set()):
+                return self._videoroom
+            await self._reset()
+            client = JanusClient(self.settings.ws_url, token=self.secrets.service_token,
+                                 request_timeout=self.request_timeout, reconnect=False)
+            await client.connect()
+            try:
+                session = await client.create_session()
+                self._videoroom = await VideoRoom.attach(session, self.secrets.videoroom_admin_key)
+            except BaseException:
+                await client.close()
+                raise
+            self._client, self._session = client, session
+            return self._videoroom
+
+    async def _reset(self) -> None:
+        if self._client is not None:
+            await self._client.close()
+        self._client = self._session = self._videoroom = None
+
+    async def _with_room(self, call: Callable[[VideoRoom], Awaitable[T]]) -> T:
+        try:
+            return await call(await self._room_handle())
+        except (JanusUnavailable, JanusSessionGone):
+            async with self._lock:
+                await self._reset()
+            return await call(await self._room_handle())
+
+    async def open_room(self, spec: RoomSpec) -> bool:
+        return await self._with_room(lambda vr: vr.create(spec))
+
+    async def admit(self, room: int, secret: str, token: str, plugins: Iterable[str]) -> None:
+        """Store the participant's core token and put it on the room's access list."""
+        await self.admin.add_token(token, plugins)
+        await self._with_room(lambda vr: vr.allow(room, secret, [token]))
+
+    async def revoke(self, room: int, secret: str, token: str, publisher_id: int | None) -> None:
+        """Take the token off the room's list, drop the participant's media, and delete the token."""
+        async def _drop(vr: VideoRoom) -> None:
+            try:
+                await vr.disallow(room, secret, [token])
+                if publisher_id is not None:
+                    await vr.kick(room, secret, publisher_id)
+            except JanusPluginError as exc:
+                if exc.code != VIDEOROOM_NO_SUCH_ROOM:
+                    raise
+
+        await self._with_room(_drop)
+        try:
+            await self.admin.remove_token(token)
+        except JanusError as exc:
+            if "not found" not in exc.reason.lower() and exc.code != 490:
+                raise
+
+    async def close_room(self, room: int, secret: str) -> None:
+        await self._with_room(lambda vr: vr.destroy(room, secret))
+
+    async def room_participants(self, room: int) -> list[dict[str, object]]:
+        return await self._with_room(lambda vr: vr.participants(room))
+
+    async def close(self) -> None:
+        async with self._lock:
+            await self._reset()
+
+
+_per_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Gateway] = weakref.WeakKeyDictionary()
+
+
+def for_running_loop(factory: Callable[[], Gateway]) -> Gateway:
+    """One gateway per event loop: a WebSocket belongs to the loop that opened it."""
+    loop = asyncio.get_running_loop()
+    gw = _per_loop.get(loop)
+    if gw is None:
+        gw = _per_loop[loop] = factory()
+    return gw

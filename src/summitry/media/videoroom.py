@@ -1,0 +1,93 @@
+"""Facade over the VideoRoom plugin for Summitry's server side: rooms, their ACLs, participants."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from .client import Handle, Session
+from .errors import VIDEOROOM_NO_SUCH_ROOM, VIDEOROOM_ROOM_EXISTS, JanusPluginError
+
+PLUGIN = "janus.plugin.videoroom"
+
+
+@dataclass(frozen=True)
+class RoomSpec:
+    """What Summitry asks of a room: its id, secrets and access list."""
+
+    room: int
+    description: str
+    secret: str
+    pin: str | None = None
+    publishers: int = 16
+    allowed: tuple[str, ...] = ()
+    bitrate: int = 1_024_000
+    fir_freq: int = 2
+
+
+class VideoRoom:
+    """Administers rooms through one plugin handle; every call carries the plugin's admin key."""
+
+    def __init__(self, handle: Handle, admin_key: str) -> None:
+        self.handle = handle
+        self.admin_key = admin_key
+
+    @classmethod
+    async def attach(cls, session: Session, admin_key: str) -> VideoRoom:
+        return cls(await session.attach(PLUGIN), admin_key)
+
+    async def _call(self, body: dict[str, Any]) -> dict[str, Any]:
+        return (await self.handle.request(body)).data
+
+    async def exists(self, room: int) -> bool:
+        return bool((await self._call({"request": "exists", "room": room}))["exists"])
+
+    async def create(self, spec: RoomSpec) -> bool:
+        """Create the room; return False if it existed already (its ACL is then left as it is)."""
+        body: dict[str, Any] = {
+            "request": "create", "admin_key": self.admin_key, "room": spec.room,
+            "description": spec.description[:100], "secret": spec.secret, "is_private": True,
+            "publishers": spec.publishers, "bitrate": spec.bitrate, "fir_freq": spec.fir_freq,
+            "audiocodec": "opus", "videocodec": "vp8", "notify_joining": True,
+            "allowed": list(spec.allowed), "permanent": False,
+        }
+        if spec.pin:
+            body["pin"] = spec.pin
+        try:
+            await self._call(body)
+        except JanusPluginError as exc:
+            if exc.code == VIDEOROOM_ROOM_EXISTS:
+                return False
+            raise
+        return True
+
+    async def allow(self, room: int, secret: str, tokens: Iterable[str]) -> None:
+        await self._call({"request": "allowed", "room": room, "secret": secret, "action": "add",
+                          "allowed": list(tokens)})
+
+    async def disallow(self, room: int, secret: str, tokens: Iterable[str]) -> None:
+        await self._call({"request": "allowed", "room": room, "secret": secret, "action": "remove",
+                          "allowed": list(tokens)})
+
+    async def allowed(self, room: int, secret: str) -> list[str]:
+        data = await self._call({"request": "allowed", "room": room, "secret": secret, "action": "enable"})
+        return list(data.get("allowed", []))
+
+    async def participants(self, room: int) -> list[dict[str, Any]]:
+        data = await self._call({"request": "listparticipants", "room": room})
+        return list(data.get("participants", []))
+
+    async def kick(self, room: int, secret: str, participant_id: int) -> None:
+        try:
+            await self._call({"request": "kick", "room": room, "secret": secret, "id": participant_id})
+        except JanusPluginError as exc:
+            if exc.code not in (VIDEOROOM_NO_SUCH_ROOM, 428):  # already gone
+                raise
+
+    async def destroy(self, room: int, secret: str) -> None:
+        try:
+            await self._call({"request": "destroy", "room": room, "secret": secret, "permanent": False})
+        except JanusPluginError as exc:
+            if exc.code != VIDEOROOM_NO_SUCH_ROOM:
+                raise

@@ -1,0 +1,87 @@
+"""Engagements, who takes part in them, and the Janus grants Summitry issues for them."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from summitry.accounts.models import Delegation, Person
+from summitry.domain.access import EngagementState, Role
+
+# Janus room and participant ids are JSON numbers: keep them within 2**53 so JavaScript reads them exactly.
+_MAX_ID = 2**53 - 1
+
+
+def random_media_id() -> int:
+    return secrets.randbelow(_MAX_ID - 1_000_000) + 1_000_000
+
+
+def random_secret() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class Engagement(models.Model):
+    class Kind(models.TextChoices):
+        BILATERAL = "bilateral", _("Bilateral meeting")
+        TRILATERAL = "trilateral", _("Trilateral meeting")
+        COURTESY_CALL = "courtesy_call", _("Courtesy call")
+        SITE_VISIT = "site_visit", _("Site visit")
+        PRESS_AVAILABILITY = "press_availability", _("Press availability")
+        LEADERS_SUMMIT = "leaders_summit", _("Leaders' summit")
+        MINISTERIAL = "ministerial", _("Ministerial meeting")
+
+    State = models.TextChoices("State", [(s.value, s.value) for s in EngagementState])
+
+    slug = models.SlugField(unique=True)
+    title = models.CharField(_("title"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"))
+    host = models.ForeignKey(Delegation, on_delete=models.PROTECT, related_name="hosted_engagements")
+    state = models.CharField(max_length=16, choices=State.choices, default=EngagementState.SCHEDULED)
+    media_room = models.BigIntegerField(unique=True, default=random_media_id, editable=False)
+    room_secret = models.CharField(max_length=64, default=random_secret, editable=False)
+
+    class Meta:
+        ordering = ["starts_at"]
+        constraints = [models.CheckConstraint(condition=models.Q(ends_at__gt=models.F("starts_at")),
+                                              name="engagement_ends_after_start")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Participation(models.Model):
+    Roles = models.TextChoices("Roles", [(r.value, r.value.replace("_", " ")) for r in Role])
+
+    engagement = models.ForeignKey(Engagement, on_delete=models.CASCADE, related_name="participations")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="participations")
+    role = models.CharField(max_length=32, choices=Roles.choices)
+    publisher_id = models.BigIntegerField(default=random_media_id, editable=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["engagement", "person"], name="one_participation_per_person"),
+            models.UniqueConstraint(fields=["engagement", "publisher_id"], name="unique_publisher_id"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} in {self.engagement} ({self.role})"
+
+
+class MediaGrant(models.Model):
+    """A Janus core token issued to one participant for one visit to the meeting."""
+
+    participation = models.ForeignKey(Participation, on_delete=models.CASCADE, related_name="grants")
+    token = models.CharField(max_length=64, unique=True)
+    issued_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_reason = models.CharField(max_length=32, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["participation", "revoked_at"])]
+
+    def __str__(self) -> str:
+        return f"grant {self.pk} for {self.participation}"

@@ -1,0 +1,133 @@
+"""Writes for meetings: joining, leaving, ending. Each keeps the database and Janus in step and
+never leaves a grant marked active that Janus does not know (or the reverse)."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from dataclasses import dataclass
+
+from asgiref.sync import sync_to_async
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db import transaction
+from django.utils import timezone
+
+from summitry.domain.access import EngagementState, Role, rights_for
+from summitry.media import JanusError, RoomSpec
+
+from . import access
+from .janus import gateway
+from .models import Engagement, MediaGrant, Participation
+
+log = logging.getLogger(__name__)
+
+
+class MediaUnavailable(Exception):
+    """Janus could not be reached or refused Summitry itself; nothing was granted."""
+
+
+@dataclass(frozen=True)
+class JoinGrant:
+    token: str
+    room: int
+    publisher_id: int
+    display: str
+    publish: bool
+
+
+def _room_spec(engagement: Engagement) -> RoomSpec:
+    return RoomSpec(room=engagement.media_room, description=engagement.slug, secret=engagement.room_secret)
+
+
+@sync_to_async
+def _issue_grant(user: AbstractBaseUser | AnonymousUser, slug: str) -> tuple[Participation, MediaGrant,
+                                                                            list[MediaGrant]]:
+    """Record a new grant; the participant's earlier active grants are superseded by it."""
+    with transaction.atomic():
+        engagement = Engagement.objects.select_for_update().get(slug=slug)
+        participation = access.participation_for(user, engagement)
+        now = timezone.now()
+        previous = list(participation.grants.filter(revoked_at__isnull=True))
+        participation.grants.filter(revoked_at__isnull=True).update(revoked_at=now, revoked_reason="superseded")
+        grant = MediaGrant.objects.create(participation=participation, token=secrets.token_urlsafe(32))
+    return participation, grant, previous
+
+
+@sync_to_async
+def _revoke_in_db(grant_ids: list[int], reason: str) -> None:
+    MediaGrant.objects.filter(pk__in=grant_ids, revoked_at__isnull=True).update(
+        revoked_at=timezone.now(), revoked_reason=reason)
+
+
+async def join(user: AbstractBaseUser | AnonymousUser, slug: str) -> JoinGrant:
+    """Admit a participant to the engagement's room: open it if needed, store their token at Janus."""
+    participation, grant, previous = await _issue_grant(user, slug)
+    engagement = participation.engagement
+    gw = gateway()
+    rights = rights_for(Role(participation.role))
+    try:
+        await gw.open_room(_room_spec(engagement))
+        for old in previous:
+            await gw.revoke(engagement.media_room, engagement.room_secret, old.token, participation.publisher_id)
+        await gw.admit(engagement.media_room, engagement.room_secret, grant.token, rights.plugins)
+    except JanusError as exc:
+        log.warning("join %s by %s failed at Janus: %s", slug, participation.person, exc)
+        await _revoke_in_db([grant.pk], "janus_failed")
+        raise MediaUnavailable(str(exc)) from exc
+    return JoinGrant(token=grant.token, room=engagement.media_room, publisher_id=participation.publisher_id,
+                     display=str(participation.person), publish=rights.publish)
+
+
+async def leave(user: AbstractBaseUser | AnonymousUser, slug: str) -> int:
+    """Revoke the user's active grants in this engagement; return how many were revoked."""
+    @sync_to_async
+    def _active() -> tuple[Engagement, Participation, list[MediaGrant]]:
+        engagement = Engagement.objects.get(slug=slug)
+        if not user.is_authenticated:
+            raise access.NotAllowed("not_signed_in")
+        participation = Participation.objects.filter(engagement=engagement, person__user=user).first()
+        if participation is None:
+            raise access.NotAllowed("not_invited")
+        return engagement, participation, list(participation.grants.filter(revoked_at__isnull=True))
+
+    engagement, participation, grants = await _active()
+    await _revoke_grants(engagement, [(g, participation.publisher_id) for g in grants], "left")
+    return len(grants)
+
+
+async def _revoke_grants(engagement: Engagement, grants: list[tuple[MediaGrant, int]], reason: str) -> None:
+    gw = gateway()
+    for grant, publisher_id in grants:
+        try:
+            await gw.revoke(engagement.media_room, engagement.room_secret, grant.token, publisher_id)
+        except JanusError as exc:
+            # Janus forgets tokens when it restarts; the grant is dead either way.
+            log.warning("revoking grant %s at Janus: %s", grant.pk, exc)
+    await _revoke_in_db([g.pk for g, _ in grants], reason)
+
+
+async def end(user: AbstractBaseUser | AnonymousUser, slug: str) -> None:
+    """End the engagement for everyone: revoke every grant and close the room."""
+    @sync_to_async
+    def _check() -> tuple[Engagement, list[tuple[MediaGrant, int]]]:
+        engagement = Engagement.objects.get(slug=slug)
+        participation = access.participation_for(user, engagement)
+        if not access.may_end(participation):
+            raise access.NotAllowed("not_host")
+        grants = MediaGrant.objects.filter(participation__engagement=engagement, revoked_at__isnull=True)
+        return engagement, [(g, g.participation.publisher_id) for g in grants.select_related("participation")]
+
+    engagement, grants = await _check()
+    await _revoke_grants(engagement, grants, "ended")
+    try:
+        await gateway().close_room(engagement.media_room, engagement.room_secret)
+    except JanusError as exc:
+        log.warning("closing room of %s: %s", slug, exc)
+    await Engagement.objects.filter(pk=engagement.pk).aupdate(state=EngagementState.ENDED)
+
+
+@sync_to_async
+def forget_media_state() -> int:
+    """After Janus (re)starts it knows no tokens: mark every active grant as revoked."""
+    return MediaGrant.objects.filter(revoked_at__isnull=True).update(
+        revoked_at=timezone.now(), revoked_reason="janus_restarted")

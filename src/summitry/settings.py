@@ -1,0 +1,152 @@
+"""Django settings for Summitry. Every deployment choice comes from a ``SUMMITRY_*`` environment
+variable; the defaults are the embedded ones (SQLite, in-memory channel layer, Janus on loopback)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent
+DATA_DIR = Path(os.environ.get("SUMMITRY_DATA_DIR", Path.cwd() / "var")).resolve()
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+
+
+def _secret_key() -> str:
+    if key := os.environ.get("SUMMITRY_SECRET_KEY"):
+        return key
+    path = DATA_DIR / "secret_key"
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_urlsafe(50))
+    return path.read_text().strip()
+
+
+def _database(url: str) -> dict[str, object]:
+    if url.startswith("sqlite:///"):
+        return {"ENGINE": "django.db.backends.sqlite3", "NAME": url.removeprefix("sqlite:///"),
+                "OPTIONS": {"transaction_mode": "IMMEDIATE", "timeout": 20,
+                            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}}
+    parsed = urlparse(url)
+    if parsed.scheme not in ("postgres", "postgresql"):
+        raise ValueError(f"SUMMITRY_DATABASE_URL: unsupported scheme {parsed.scheme!r}")
+    host = parsed.hostname or ""
+    # postgresql:///summitry?host=/run/postgresql uses a Unix socket
+    for part in parsed.query.split("&"):
+        if part.startswith("host="):
+            host = unquote(part[5:])
+    return {"ENGINE": "django.db.backends.postgresql", "NAME": parsed.path.lstrip("/"),
+            "USER": unquote(parsed.username or ""), "PASSWORD": unquote(parsed.password or ""),
+            "HOST": host, "PORT": str(parsed.port or ""), "CONN_MAX_AGE": 0}
+
+
+SECRET_KEY = _secret_key()
+DEBUG = os.environ.get("SUMMITRY_DEBUG", "") == "1"
+ALLOWED_HOSTS = os.environ.get("SUMMITRY_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]").split(",")
+CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("SUMMITRY_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "summitry.accounts",
+    "summitry.meetings",
+    "summitry.demo",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "summitry.web.SecurityHeadersMiddleware",
+]
+
+ROOT_URLCONF = "summitry.urls"
+ASGI_APPLICATION = "summitry.asgi.application"
+
+TEMPLATES = [{
+    "BACKEND": "django.template.backends.django.DjangoTemplates",
+    "DIRS": [BASE_DIR / "templates"],
+    "APP_DIRS": True,
+    "OPTIONS": {"context_processors": [
+        "django.template.context_processors.request",
+        "django.contrib.auth.context_processors.auth",
+        "django.contrib.messages.context_processors.messages",
+    ]},
+}]
+
+DATABASES = {"default": _database(os.environ.get("SUMMITRY_DATABASE_URL",
+                                                 f"sqlite:///{DATA_DIR / 'summitry.sqlite3'}"))}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", _("English")), ("fr", _("French")), ("es", _("Spanish"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+if os.environ.get("SUMMITRY_TLS") == "1":
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = 31536000
+
+CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+# --- Janus -------------------------------------------------------------------------------------
+JANUS = {
+    "RUN_DIR": Path(os.environ.get("SUMMITRY_JANUS_RUN_DIR", DATA_DIR / "janus")),
+    "WS_IP": os.environ.get("SUMMITRY_JANUS_WS_IP", "127.0.0.1"),
+    "WS_PORT": int(os.environ.get("SUMMITRY_JANUS_WS_PORT", "8188")),
+    "HTTP_PORT": int(os.environ.get("SUMMITRY_JANUS_HTTP_PORT", "8088")),
+    "ADMIN_PORT": int(os.environ.get("SUMMITRY_JANUS_ADMIN_PORT", "7088")),
+    "RTP_PORT_RANGE": os.environ.get("SUMMITRY_JANUS_RTP_PORTS", "20000-40000"),
+    "ICE_ENFORCE_LIST": os.environ.get("SUMMITRY_JANUS_ICE_ENFORCE", ""),
+    # What browsers connect to; empty means "ws://<the host the page was served from>:WS_PORT/".
+    "PUBLIC_WS_URL": os.environ.get("SUMMITRY_JANUS_PUBLIC_WS_URL", ""),
+    "DEBUG_LEVEL": int(os.environ.get("SUMMITRY_JANUS_DEBUG_LEVEL", "4")),
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "loggers": {"summitry": {"handlers": ["console"], "level": os.environ.get("SUMMITRY_LOG_LEVEL", "INFO")}},
+}

@@ -1,0 +1,297 @@
+// The meeting room: joins through Summitry, then talks WebRTC with Janus's VideoRoom via janus.js.
+import Janus from "/static/vendor/janus.es.js";
+import { CAPTURE_ATTEMPTS, RoomState, classifyMediaError, warningForNoMedia } from "./room-state.js";
+
+const cfg = JSON.parse(document.getElementById("room-config").textContent);
+const t = document.getElementById("i18n").dataset;
+const $ = (id) => document.getElementById(id);
+const state = new RoomState(cfg.roster, cfg.me);
+
+let janus = null;
+let publisher = null;
+let grant = null;
+let localStream = null;
+let privateId = null;
+let left = false;
+const subscribers = new Map(); // feed id -> { handle, stream }
+
+function csrfToken() {
+  const m = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
+  return m ? decodeURIComponent(m[1]) : "";
+}
+
+function setStatus(text, kind) {
+  $("room-status").textContent = text;
+  document.querySelector(".room").dataset.state = kind;
+}
+
+function alertUser(text, level = "error") {
+  const box = $("room-alert");
+  box.textContent = text;
+  box.className = `alert alert-${level}`;
+  box.hidden = !text;
+}
+
+function tileFor(id) {
+  let li = document.querySelector(`.tile[data-feed="${Number(id)}"]`);
+  if (li) return li;
+  const p = state.person(id);
+  li = $("tile-template").content.firstElementChild.cloneNode(true);
+  li.dataset.feed = String(Number(id));
+  const isMe = Number(id) === Number(cfg.me);
+  li.querySelector(".name").textContent = isMe ? `${p.name} (${t.you})` : p.name;
+  li.querySelector(".title").textContent = p.title;
+  li.querySelector(".country").textContent = p.country;
+  li.querySelector(".avatar").textContent = p.initials;
+  const video = li.querySelector("video");
+  video.setAttribute("aria-label", p.name);
+  if (isMe) { video.muted = true; li.classList.add("tile-self"); }
+  // Insert in protocol order.
+  const gallery = $("gallery");
+  const pos = state.position(id);
+  const next = state.gallery().slice(pos + 1).map((q) => gallery.querySelector(`.tile[data-feed="${q.publisher_id}"]`)).find(Boolean);
+  gallery.insertBefore(li, next || null);
+  return li;
+}
+
+function removeTile(id) {
+  state.remove(id);
+  const li = document.querySelector(`.tile[data-feed="${Number(id)}"]`);
+  if (li) li.remove();
+}
+
+async function api(url) {
+  const resp = await fetch(url, { method: "POST", credentials: "same-origin", headers: { "X-CSRFToken": csrfToken() } });
+  let body = null;
+  try { body = await resp.json(); } catch (_) { body = null; }
+  return { ok: resp.ok, status: resp.status, body };
+}
+
+async function acquireMedia() {
+  const errors = [];
+  for (const attempt of CAPTURE_ATTEMPTS) {
+    try {
+      const stream = await navigator.mediaDevices.getUserMedia(attempt.constraints);
+      return { stream, warning: attempt.warning };
+    } catch (err) {
+      errors.push(err);
+      if (classifyMediaError(err) === "denied") break;
+    }
+  }
+  return { stream: null, warning: warningForNoMedia(errors) };
+}
+
+function showLocal(stream) {
+  state.add(cfg.me);
+  const li = tileFor(cfg.me);
+  li.querySelector("video").srcObject = stream;
+  li.classList.toggle("no-video", stream.getVideoTracks().length === 0);
+}
+
+async function join() {
+  $("join-btn").disabled = true;
+  alertUser("");
+  setStatus(t.connecting, "connecting");
+  const res = await api(cfg.joinUrl);
+  if (!res.ok) {
+    alertUser(res.status === 503 ? t.janusDown : (res.body && res.body.detail) || t.refused);
+    setStatus(t.notConnected, "error");
+    $("join-btn").disabled = false;
+    return;
+  }
+  grant = res.body;
+  const media = grant.publish ? await acquireMedia() : { stream: null, warning: null };
+  localStream = media.stream;
+  if (media.warning) alertUser({ "no-camera": t.noCamera, denied: t.denied, "no-devices": t.noDevices }[media.warning] || t.noDevices, "warning");
+  Janus.init({
+    debug: false,
+    dependencies: Janus.useDefaultDependencies({ adapter: window.adapter }),
+    callback: connect,
+  });
+}
+
+function connect() {
+  janus = new Janus({
+    server: grant.janus_url,
+    token: grant.token,
+    success: attachPublisher,
+    error: (err) => {
+      if (left) return;
+      alertUser(t.janusDown);
+      setStatus(t.notConnected, "error");
+      $("join-btn").disabled = false;
+      console.warn("Janus error", err);
+    },
+  });
+}
+
+function attachPublisher() {
+  janus.attach({
+    plugin: "janus.plugin.videoroom",
+    success: (handle) => {
+      publisher = handle;
+      handle.send({ message: { request: "join", ptype: "publisher", room: grant.room, id: grant.publisher_id, display: String(grant.publisher_id), token: grant.token } });
+    },
+    error: () => alertUser(t.janusDown),
+    onmessage: onPublisherMessage,
+    webrtcState: (up) => { if (up) setStatus(t.live, "live"); },
+    onlocaltrack: () => {},
+  });
+}
+
+function onPublisherMessage(msg, jsep) {
+  const ev = msg.videoroom;
+  if (msg.error) {
+    alertUser(`${t.refused} (${msg.error_code})`);
+    setStatus(t.notConnected, "error");
+    return;
+  }
+  if (ev === "joined") {
+    privateId = msg.private_id;
+    $("prejoin").hidden = true;
+    $("controls").hidden = false;
+    setStatus(t.live, "live");
+    if (localStream) { showLocal(localStream); publishOwn(); }
+    (msg.publishers || []).forEach((p) => subscribeTo(p.id));
+  } else if (ev === "event") {
+    (msg.publishers || []).forEach((p) => subscribeTo(p.id));
+    const gone = msg.leaving || msg.unpublished;
+    if (gone === "ok" && msg.reason === "kicked") { kickedOut(); return; }
+    if (gone && gone !== "ok") unsubscribe(gone);
+  } else if (ev === "destroyed") {
+    kickedOut();
+  }
+  if (jsep) publisher.handleRemoteJsep({ jsep });
+}
+
+function publishOwn() {
+  const tracks = localStream.getTracks().map((track) => ({ type: track.kind, capture: track, recv: false }));
+  publisher.createOffer({
+    tracks,
+    success: (jsep) => publisher.send({ message: { request: "publish", audio: localStream.getAudioTracks().length > 0, video: localStream.getVideoTracks().length > 0 }, jsep }),
+    error: (err) => alertUser(`${t.noDevices} (${err && err.message})`, "warning"),
+  });
+}
+
+function subscribeTo(feed) {
+  feed = Number(feed);
+  if (feed === Number(cfg.me) || subscribers.has(feed) || !state.known(feed)) return;
+  const entry = { handle: null, stream: new MediaStream() };
+  subscribers.set(feed, entry);
+  janus.attach({
+    plugin: "janus.plugin.videoroom",
+    success: (handle) => {
+      entry.handle = handle;
+      handle.send({ message: { request: "join", ptype: "subscriber", room: grant.room, streams: [{ feed }], private_id: privateId, token: grant.token } });
+    },
+    error: () => subscribers.delete(feed),
+    onmessage: (msg, jsep) => {
+      if (msg.error) { console.warn("subscribe error", msg.error); return; }
+      if (jsep) {
+        entry.handle.createAnswer({
+          jsep,
+          tracks: [{ type: "data" }],
+          success: (answer) => entry.handle.send({ message: { request: "start", room: grant.room }, jsep: answer }),
+          error: (err) => console.warn("answer failed", err),
+        });
+      }
+    },
+    onremotetrack: (track, mid, on) => {
+      if (!on) {
+        entry.stream.getTracks().filter((x) => x.id === track.id).forEach((x) => entry.stream.removeTrack(x));
+      } else if (!entry.stream.getTracks().some((x) => x.id === track.id)) {
+        entry.stream.addTrack(track);
+      }
+      state.add(feed);
+      const li = tileFor(feed);
+      const video = li.querySelector("video");
+      if (video.srcObject !== entry.stream) video.srcObject = entry.stream;
+      li.classList.toggle("no-video", entry.stream.getVideoTracks().length === 0);
+    },
+    oncleanup: () => {},
+  });
+}
+
+function unsubscribe(feed) {
+  feed = Number(feed);
+  const entry = subscribers.get(feed);
+  subscribers.delete(feed);
+  if (entry && entry.handle) entry.handle.detach();
+  removeTile(feed);
+}
+
+function teardown() {
+  left = true;
+  subscribers.forEach((_, feed) => unsubscribe(feed));
+  if (localStream) localStream.getTracks().forEach((tr) => tr.stop());
+  if (janus) janus.destroy({ cleanupHandles: true });
+  removeTile(cfg.me);
+  $("controls").hidden = true;
+}
+
+function kickedOut() {
+  teardown();
+  alertUser(t.kicked);
+  setStatus(t.notConnected, "ended");
+}
+
+async function leave() {
+  teardown();
+  await api(cfg.leaveUrl);
+  setStatus(t.left, "left");
+  $("prejoin").hidden = false;
+  $("join-btn").disabled = false;
+}
+
+function toggleMic() {
+  if (!publisher) return;
+  const muted = publisher.isAudioMuted();
+  if (muted) publisher.unmuteAudio(); else publisher.muteAudio();
+  const nowMuted = !muted;
+  $("mic-btn").setAttribute("aria-pressed", String(nowMuted));
+  $("mic-btn").textContent = nowMuted ? t.unmute : t.mute;
+  const self = document.querySelector(".tile-self .badge-muted");
+  if (self) self.hidden = !nowMuted;
+}
+
+function toggleCam() {
+  if (!publisher) return;
+  const off = publisher.isVideoMuted();
+  if (off) publisher.unmuteVideo(); else publisher.muteVideo();
+  const nowOff = !off;
+  $("cam-btn").setAttribute("aria-pressed", String(nowOff));
+  $("cam-btn").textContent = nowOff ? t.camOn : t.camOff;
+  const li = document.querySelector(".tile-self");
+  if (li) { li.classList.toggle("no-video", nowOff); li.querySelector(".badge-nocam").hidden = !nowOff; }
+}
+
+$("join-btn").addEventListener("click", join);
+$("leave-btn").addEventListener("click", leave);
+$("mic-btn").addEventListener("click", toggleMic);
+$("cam-btn").addEventListener("click", toggleCam);
+window.addEventListener("pagehide", () => {
+  if (!grant || left) return;
+  const form = new FormData();
+  form.append("csrfmiddlewaretoken", csrfToken());
+  navigator.sendBeacon(cfg.leaveUrl, form);
+});
+
+// Read-only diagnostics for tests and technicians: what each remote feed has decoded.
+window.summitryRoom = {
+  feeds: () => [...subscribers.keys()],
+  async stats() {
+    const out = {};
+    for (const [feed, entry] of subscribers) {
+      const pc = entry.handle && entry.handle.webrtcStuff && entry.handle.webrtcStuff.pc;
+      if (!pc) continue;
+      const report = await pc.getStats();
+      const s = { framesDecoded: 0, audioBytes: 0 };
+      report.forEach((r) => {
+        if (r.type === "inbound-rtp" && r.kind === "video") s.framesDecoded += r.framesDecoded || 0;
+        if (r.type === "inbound-rtp" && r.kind === "audio") s.audioBytes += r.bytesReceived || 0;
+      });
+      out[feed] = s;
+    }
+    return out;
+  },
+};
