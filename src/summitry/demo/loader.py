@@ -35,7 +35,7 @@ def load(data: dict[str, Any]) -> dict[str, int]:
     """Create or update everything the scenario describes; return counts of what it names."""
     if data.get("schema") != SCHEMA:
         raise ScenarioError(f"expected schema {SCHEMA!r}, got {data.get('schema')!r}")
-    User = get_user_model()  # noqa: N806
+    User = get_user_model()
     password = data.get("demo_password")
     try:
         with transaction.atomic():

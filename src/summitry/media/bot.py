@@ -149,7 +149,8 @@ class Bot:
         task.add_done_callback(self._tasks.discard)
 
     async def _publish(self) -> None:
-        assert self.publisher is not None
+        if self.publisher is None:
+            raise RuntimeError("start() the bot first")
         pc = RTCPeerConnection()
         self._pcs.append(pc)
         pc.addTransceiver(ToneTrack(self.tone_hz), direction="sendonly")
@@ -163,7 +164,8 @@ class Bot:
         await pc.setRemoteDescription(RTCSessionDescription(sdp=reply.jsep["sdp"], type=reply.jsep["type"]))
 
     async def _watch_publisher(self) -> None:
-        assert self.publisher is not None
+        if self.publisher is None:
+            raise RuntimeError("start() the bot first")
         while True:
             msg = await self.publisher.events.get()
             data = (msg.get("plugindata") or {}).get("data") or {}
@@ -178,7 +180,8 @@ class Bot:
 
     async def subscribe(self, feed: int) -> FeedReport:
         """Subscribe to one publisher and start counting what arrives."""
-        assert self.session is not None
+        if self.session is None:
+            raise RuntimeError("start() the bot first")
         if feed in self.feeds and not self.feeds[feed].left:
             return self.feeds[feed]
         report = self.feeds[feed] = FeedReport(feed)
@@ -206,7 +209,7 @@ class Bot:
     async def _consume(self, track: MediaStreamTrack, report: FeedReport) -> None:
         with contextlib.suppress(MediaStreamError):
             while True:
-                frame = await track.recv()
+                frame: Any = await track.recv()
                 if track.kind == "video":
                     report.frames += 1
                     if report.first_frame_s is None:

@@ -23,7 +23,7 @@ def dominant_frequency(samples: NDArray[np.floating] | NDArray[np.integer], rate
     k = int(np.argmax(spectrum))
     if 0 < k < spectrum.size - 1:
         a, b, c = np.log(spectrum[k - 1 : k + 2] + 1e-12)
-        k = k + 0.5 * (a - c) / (a - 2 * b + c)  # type: ignore[assignment]
+        return float((k + 0.5 * (a - c) / (a - 2 * b + c)) * rate / x.size)
     return float(k * rate / x.size)
 
 

@@ -24,9 +24,8 @@ def participation_for(user: AbstractBaseUser | AnonymousUser, engagement: Engage
     participation = (Participation.objects.select_related("person", "engagement")
                      .filter(engagement=engagement, person__user=user).first())
     decision = may_join(is_participant=participation is not None, state=EngagementState(engagement.state))
-    if not decision.allowed:
+    if not decision.allowed or participation is None:
         raise NotAllowed(decision.reason)
-    assert participation is not None
     return participation
 
 

@@ -1,0 +1,121 @@
+"""The HTTP surface: the JSON API and the pages, through Django's test client on a real database."""
+
+import json
+import re
+
+import pytest
+from django.test import AsyncClient, Client
+
+from summitry.meetings.models import MediaGrant
+
+pytestmark = [pytest.mark.postgres]
+
+PASSWORD = "summitry-demo-2021"
+
+
+def _login(client, username):
+    assert client.login(username=username, password=PASSWORD)
+    return client
+
+
+def test_passwords_are_hashed_with_argon2(scenario):
+    assert scenario["blinken"].password.startswith("argon2")
+
+
+def test_sign_in_page_and_wrong_password(scenario):
+    client = Client()
+    page = client.get("/accounts/login/")
+    assert page.status_code == 200 and b"Sign in to Summitry" in page.content
+    bad = client.post("/accounts/login/", {"username": "blinken", "password": "wrong"})
+    assert bad.status_code == 200 and b"do not match" in bad.content
+
+
+def test_home_lists_my_engagements(scenario):
+    page = _login(Client(), "garneau").get("/")
+    text = page.content.decode()
+    assert "Canada: Secretary Blinken and Minister Garneau" in text
+    assert "The Honourable Marc Garneau, Minister of Foreign Affairs of Canada" in text
+    assert "Mexico: Secretary Blinken" not in text
+
+
+def test_room_page_for_a_participant_carries_no_token(scenario):
+    page = _login(Client(), "blinken").get("/engagements/canada-bilateral/room")
+    assert page.status_code == 200
+    html = page.content.decode()
+    config = json.loads(re.search(r'<script id="room-config" type="application/json">(.*?)</script>', html).group(1))
+    assert config["slug"] == "canada-bilateral"
+    assert config["roster"][0]["name"] == "Marc Garneau"  # host side first
+    assert "token" not in json.dumps(config)
+    assert "Content-Security-Policy" in page.headers and "'unsafe-inline'" not in page.headers[
+        "Content-Security-Policy"].split("script-src")[1].split(";")[0]
+    assert "<script>" not in html  # no inline scripts
+
+
+def test_room_page_refuses_a_non_participant(scenario):
+    page = _login(Client(), "trudeau").get("/engagements/canada-bilateral/room")
+    assert page.status_code == 403
+    assert b"You are not on the list for this engagement" in page.content
+    assert b"room-config" not in page.content
+
+
+def test_room_page_needs_sign_in(scenario):
+    page = Client().get("/engagements/canada-bilateral/room")
+    assert page.status_code == 302 and page.url.startswith("/accounts/login/")
+
+
+def test_unknown_engagement_is_404_without_traceback(scenario):
+    page = _login(Client(), "blinken").get("/engagements/no-such-thing/room")
+    assert page.status_code == 404 and b"Traceback" not in page.content
+
+
+def test_api_join_requires_sign_in(scenario):
+    resp = Client().post("/api/engagements/canada-bilateral/join")
+    assert resp.status_code == 401
+
+
+def test_api_join_refuses_a_non_participant(scenario):
+    resp = _login(Client(), "trudeau").post("/api/engagements/canada-bilateral/join")
+    assert resp.status_code == 403
+    assert resp.json() == {"detail": "You are not a participant in this engagement."}
+    assert not MediaGrant.objects.exists()
+
+
+def test_api_join_unknown_engagement(scenario):
+    resp = _login(Client(), "blinken").post("/api/engagements/nope/join")
+    assert resp.status_code == 404 and resp.json()["detail"] == "No such engagement."
+
+
+def test_api_join_is_csrf_protected(scenario):
+    client = _login(Client(enforce_csrf_checks=True), "blinken")
+    resp = client.post("/api/engagements/canada-bilateral/join")
+    assert resp.status_code == 403
+    assert not MediaGrant.objects.exists()
+
+
+def test_api_leave_is_csrf_protected(scenario):
+    client = _login(Client(enforce_csrf_checks=True), "blinken")
+    assert client.post("/api/engagements/canada-bilateral/leave").status_code == 403
+
+
+def test_api_roster_refuses_outsiders(scenario):
+    assert _login(Client(), "trudeau").get("/api/engagements/canada-bilateral/roster").status_code == 403
+    roster = _login(Client(), "chung").get("/api/engagements/canada-bilateral/roster").json()
+    assert roster[0]["formal_name"] == "The Honourable Marc Garneau"
+
+
+def test_openapi_schema_lists_the_meeting_endpoints(scenario):
+    schema = Client().get("/api/openapi.json").json()
+    assert "/api/engagements/{slug}/join" in schema["paths"]
+
+
+@pytest.mark.janus
+async def test_api_join_through_janus(scenario, janus, gw):
+    client = AsyncClient()
+    await client.aforce_login(scenario["blinken"])
+    resp = await client.post("/api/engagements/canada-bilateral/join")
+    assert resp.status_code == 200, resp.content
+    body = resp.json()
+    assert body["janus_url"] == "ws://testserver:9188/"  # the page host, Janus port
+    assert body["publish"] is True and len(body["token"]) >= 40
+    leave = await client.post("/api/engagements/canada-bilateral/leave")
+    assert leave.json() == {"revoked": 1}
