@@ -31,6 +31,11 @@ def _local(value: str, tz: str) -> datetime:
         raise ScenarioError(f"bad date-time {value!r}: {exc}") from exc
 
 
+def _with_existing(known: dict[str, Any], model: Any, wanted: set[str]) -> dict[str, Any]:
+    missing = wanted - set(known)
+    return {**{obj.slug: obj for obj in model.objects.filter(slug__in=missing)}, **known}
+
+
 def load(data: dict[str, Any]) -> dict[str, int]:
     """Create or update everything the scenario describes; return counts of what it names."""
     if data.get("schema") != SCHEMA:
@@ -64,6 +69,9 @@ def load(data: dict[str, Any]) -> dict[str, int]:
                     "family_name": p["family_name"], "honorific": p.get("honorific", ""),
                     "title": p.get("title", ""), "rank": p.get("rank", 100),
                     "language": p.get("language", "en")})[0]
+            # A file may refer to delegations and people already in the database.
+            delegations = _with_existing(delegations, Delegation, {e["host"] for e in data["engagements"]})
+            people = _with_existing(people, Person, {s for e in data["engagements"] for s, _ in e["participants"]})
             for e in data["engagements"]:
                 if e["host"] not in delegations:
                     raise ScenarioError(f"engagement {e['slug']!r}: unknown host {e['host']!r}")

@@ -10,9 +10,10 @@ from .models import Engagement
 
 
 def roster(engagement: Engagement) -> list[dict[str, Any]]:
-    """Host delegation first, then by rank: the gallery order."""
+    """Host delegation first, then by rank; equal ranks in alphabetical order of country, as protocol
+    seats heads of delegation: the gallery order."""
     parts = (engagement.participations.select_related("person__delegation__country")
-             .order_by("person__rank", "person__family_name"))
+             .order_by("person__rank", "person__delegation__country__name", "person__family_name"))
     rows = [{
         "publisher_id": p.publisher_id,
         "name": p.person.styling.name,

@@ -68,6 +68,7 @@ async function api(url) {
 }
 
 async function acquireMedia() {
+  if (!window.isSecureContext || !navigator.mediaDevices) return { stream: null, warning: "insecure" };
   const errors = [];
   for (const attempt of CAPTURE_ATTEMPTS) {
     try {
@@ -102,7 +103,7 @@ async function join() {
   grant = res.body;
   const media = grant.publish ? await acquireMedia() : { stream: null, warning: null };
   localStream = media.stream;
-  if (media.warning) alertUser({ "no-camera": t.noCamera, denied: t.denied, "no-devices": t.noDevices }[media.warning] || t.noDevices, "warning");
+  if (media.warning) alertUser({ "no-camera": t.noCamera, denied: t.denied, "no-devices": t.noDevices, insecure: t.insecure }[media.warning] || t.noDevices, "warning");
   Janus.init({
     debug: false,
     dependencies: Janus.useDefaultDependencies({ adapter: window.adapter }),

@@ -1,0 +1,136 @@
+"""End-to-end fixtures: a real ``summitry serve`` (with its supervised Janus) in the server namespace,
+and Chromium browsers in the clients namespace, as in Washington and Ottawa."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.request
+import wave
+from pathlib import Path
+
+import pytest
+
+from summitry.media.tones import sine
+
+HERE = Path(__file__).parent
+PORT = 8765
+SUMMITRY = [sys.executable, "-m", "summitry"]
+CHROMIUM_FLAGS = [
+    "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--autoplay-policy=no-user-gesture-required",
+]
+FAKE_MEDIA = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]
+PASSWORD = "summitry-demo-2021"
+
+
+class Server:
+    def __init__(self, url: str, env: dict[str, str], data_dir: Path, process: subprocess.Popen) -> None:
+        self.url, self.env, self.data_dir, self.process = url, env, data_dir, process
+
+    def run(self, *args: str, timeout: float = 60) -> subprocess.CompletedProcess:
+        return subprocess.run([*SUMMITRY, *args], env=self.env, capture_output=True, text=True, timeout=timeout,
+                              check=False)
+
+    def bot(self, *args: str) -> subprocess.Popen:
+        return subprocess.Popen([*SUMMITRY, "bot", *args], env=self.env, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+
+    def query(self, sql: str, *params: object) -> list[tuple]:
+        with sqlite3.connect(self.data_dir / "summitry.sqlite3") as db:
+            return db.execute(sql, params).fetchall()
+
+
+@pytest.fixture(scope="session")
+def server(testnet, tmp_path_factory):
+    data_dir = tmp_path_factory.mktemp("summitry-e2e")
+    env = {**os.environ, "SUMMITRY_DATA_DIR": str(data_dir), "SUMMITRY_JANUS_WS_IP": "0.0.0.0",
+           "SUMMITRY_JANUS_PUBLIC_WS_URL": f"ws://{testnet.server_ip}:8188/",
+           "SUMMITRY_ALLOWED_HOSTS": f"{testnet.server_ip},127.0.0.1,localhost", "SUMMITRY_JANUS_DEBUG_LEVEL": "3"}
+    env.pop("SUMMITRY_DATABASE_URL", None)
+    for args in (["migrate", "-v0"], ["load_scenario"], ["load_scenario", str(HERE / "trilateral.json")]):
+        done = subprocess.run([*SUMMITRY, *args], env=env, capture_output=True, text=True, check=False)
+        assert done.returncode == 0, done.stderr
+    log = open(data_dir / "serve.log", "w")  # noqa: SIM115
+    proc = subprocess.Popen([*SUMMITRY, "serve", "--host", "0.0.0.0", "--port", str(PORT)], env=env,
+                            stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://{testnet.server_ip}:{PORT}"
+    os.environ["SUMMITRY_TEST_ORIGIN"] = url
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/accounts/login/", timeout=1) as resp:  # noqa: S310
+                if resp.status == 200:
+                    break
+        except OSError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError("summitry serve did not start:\n" + (data_dir / "serve.log").read_text())
+        time.sleep(0.2)
+    yield Server(url, env, data_dir, proc)
+    proc.terminate()
+    try:
+        proc.wait(15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+
+
+def tone_wav(path: Path, freq: float) -> Path:
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(48000)
+        w.writeframes(sine(freq, 48000 * 4, amplitude=0.5).tobytes())
+    return path
+
+
+@pytest.fixture
+async def playwright(testnet):
+    from playwright.async_api import async_playwright
+
+    os.environ["SUMMITRY_TEST_CLIENT_NS"] = testnet.client_ns
+    async with async_playwright() as p:
+        yield p
+
+
+def server_origin() -> str:
+    return os.environ["SUMMITRY_TEST_ORIGIN"]
+
+
+@pytest.fixture
+def launch(playwright, tmp_path, server):
+    """Start a Chromium in the clients namespace; ``tone`` is what its fake microphone plays."""
+    browsers = []
+
+    async def _launch(tone: float | None = None, fake_devices: bool = True):
+        # A page served over plain HTTP from a non-localhost address is no secure context, and gets no
+        # camera or microphone; production serves HTTPS, the test network treats its server as secure.
+        args = [*CHROMIUM_FLAGS, f"--unsafely-treat-insecure-origin-as-secure={server_origin()}"]
+        if fake_devices:
+            args += FAKE_MEDIA
+        if tone is not None:
+            args.append(f"--use-file-for-fake-audio-capture={tone_wav(tmp_path / f'tone-{tone:g}.wav', tone)}")
+        browser = await playwright.chromium.launch(executable_path=str(HERE / "chromium-in-clients-ns.sh"),
+                                                   args=args, headless=True)
+        browsers.append(browser)
+        return browser
+
+    yield _launch
+    # Playwright closes the browsers with its context manager
+
+
+async def sign_in(browser, server, username: str):
+    context = await browser.new_context(viewport={"width": 1280, "height": 800})
+    page = await context.new_page()
+    page.on("console", lambda m: print(f"[{username} console {m.type}] {m.text}"))
+    page.on("pageerror", lambda e: print(f"[{username} page error] {e}"))
+    await page.goto(f"{server.url}/accounts/login/")
+    await page.get_by_label("User name").fill(username)
+    await page.get_by_label("Password").fill(PASSWORD)
+    await page.get_by_role("button", name="Sign in").click()
+    await page.wait_for_url(f"{server.url}/")
+    return page

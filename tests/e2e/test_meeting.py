@@ -1,0 +1,181 @@
+"""A meeting end to end: two Chromium browsers (Washington, Ottawa) and one aiortc bot (Mexico City)
+join one engagement through Summitry and Janus; what arrives is checked where it arrives."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from .conftest import sign_in
+
+pytestmark = [pytest.mark.e2e, pytest.mark.janus]
+
+SLUG = "north-american-trilateral"
+WASHINGTON_HZ, OTTAWA_HZ, MEXICO_HZ = 660.0, 550.0, 440.0
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+async def feeds_decoding(page, n: int, timeout: float = 25.0) -> dict:
+    """Wait until ``n`` remote feeds have decoded frames and keep decoding; return their stats."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    stats: dict = {}
+    while loop.time() < deadline:
+        stats = await page.evaluate("window.summitryRoom ? window.summitryRoom.stats() : {}")
+        if sum(1 for s in stats.values() if s["framesDecoded"] > 5) >= n:
+            await asyncio.sleep(1.0)
+            later = await page.evaluate("window.summitryRoom.stats()")
+            if all(later[f]["framesDecoded"] > stats[f]["framesDecoded"] for f in stats):
+                return later
+        await asyncio.sleep(0.25)
+    raise AssertionError(f"expected {n} decoding feeds, got {stats}")
+
+
+def feed_of(server, username: str) -> int:
+    return server.query(
+        "SELECT p.publisher_id FROM meetings_participation p JOIN accounts_person pe ON p.person_id = pe.id "
+        "JOIN auth_user u ON pe.user_id = u.id JOIN meetings_engagement e ON p.engagement_id = e.id "
+        "WHERE u.username = ? AND e.slug = ?", username, SLUG)[0][0]
+
+
+async def open_room(page, server):
+    await page.goto(f"{server.url}/engagements/{SLUG}/room")
+    await page.get_by_role("button", name="Join meeting").click()
+    await page.wait_for_selector(".room[data-state='live']", timeout=15000)
+
+
+async def test_two_browsers_and_a_bot_see_and_hear_each_other(server, launch, tmp_path):
+    washington = await sign_in(await launch(tone=WASHINGTON_HZ), server, "blinken")
+    ottawa = await sign_in(await launch(tone=OTTAWA_HZ), server, "garneau")
+    await open_room(washington, server)
+    await open_room(ottawa, server)
+
+    report = tmp_path / "mexico.json"
+    bot = server.bot(SLUG, "--as", "marcelo-ebrard", "--tone", str(MEXICO_HZ), "--seconds", "14",
+                     "--report", str(report))
+    try:
+        # each browser decodes video from both others
+        for page in (washington, ottawa):
+            stats = await feeds_decoding(page, 2)
+            assert len(stats) == 2
+        # the gallery names, titles and countries each participant (roster order: host first)
+        names = await ottawa.locator(".tile .name").all_inner_texts()
+        assert names == ["Antony Blinken", "Marc Garneau (You)", "Marcelo Ebrard"]
+        titles = await ottawa.locator(".tile .title").all_inner_texts()
+        assert titles[0] == "Secretary of State of the United States"
+        countries = [await c.text_content() for c in await ottawa.locator(".tile .country").all()]
+        assert countries == ["United States", "Canada", "Mexico"]
+        if os.environ.get("SUMMITRY_UPDATE_SCREENSHOTS"):
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            await ottawa.screenshot(path=str(SCREENSHOTS / "meeting-room.png"))
+        await ottawa.screenshot(path=str(tmp_path / "meeting-room.png"))
+
+        # mute and camera toggles say what they do
+        await washington.get_by_role("button", name="Mute").click()
+        assert await washington.locator("#mic-btn").get_attribute("aria-pressed") == "true"
+        await washington.get_by_role("button", name="Unmute").click()
+
+        # Washington leaves: Ottawa loses that feed, and Janus no longer knows Washington's token
+        await asyncio.sleep(4)  # let the bot hear everyone for a few seconds first
+        await washington.get_by_role("button", name="Leave").click()
+        washington_feed = feed_of(server, "blinken")
+        await ottawa.wait_for_selector(f".tile[data-feed='{washington_feed}']", state="detached", timeout=10000)
+        assert await ottawa.locator(".tile").count() == 2
+        await washington.wait_for_selector(".room[data-state='left']")  # Summitry has revoked the grant
+        active = server.query("SELECT count(*) FROM meetings_mediagrant g JOIN meetings_participation p "
+                              "ON g.participation_id = p.id WHERE p.publisher_id = ? AND g.revoked_at IS NULL",
+                              washington_feed)
+        assert active == [(0,)]
+        out, err = await asyncio.to_thread(bot.communicate, timeout=60)
+    finally:
+        if bot.poll() is None:
+            bot.kill()
+    assert bot.returncode == 0, err
+    heard = {f["feed"]: f for f in json.loads(report.read_text())["feeds"]}
+    w, o = heard[washington_feed], heard[feed_of(server, "garneau")]
+    # the bot decoded both browsers' video and heard each browser's own tone
+    assert w["frames_decoded"] > 10 and o["frames_decoded"] > 10
+    assert w["heard_hz"] == pytest.approx(WASHINGTON_HZ, abs=10)
+    assert o["heard_hz"] == pytest.approx(OTTAWA_HZ, abs=10)
+    assert w["left"] and not o["left"]
+
+
+async def test_a_signed_in_outsider_is_refused_and_gets_no_token(server, launch):
+    page = await sign_in(await launch(), server, "trudeau")
+    resp = await page.goto(f"{server.url}/engagements/{SLUG}/room")
+    assert resp.status == 403
+    await page.get_by_role("heading", name="You are not on the list for this engagement").wait_for()
+    # calling the API directly is refused as well
+    status = await page.evaluate("""async (url) => {
+        const csrf = document.cookie.match(/csrftoken=([^;]+)/)[1];
+        const r = await fetch(url, {method: 'POST', headers: {'X-CSRFToken': csrf}});
+        return [r.status, await r.text()];
+    }""", f"/api/engagements/{SLUG}/join")
+    assert status[0] == 403 and "token" not in status[1]
+    grants = server.query("SELECT count(*) FROM meetings_mediagrant g JOIN meetings_participation p ON "
+                          "g.participation_id = p.id JOIN accounts_person pe ON p.person_id = pe.id "
+                          "WHERE pe.slug = 'justin-trudeau'")
+    assert grants == [(0,)]
+
+
+async def test_no_camera_or_microphone_joins_to_watch_and_listen(server, launch):
+    bot = server.bot(SLUG, "--as", "marcelo-ebrard", "--seconds", "20")
+    try:
+        page = await sign_in(await launch(fake_devices=False), server, "chung")
+        await open_room(page, server)
+        alert = page.locator("#room-alert")
+        await alert.wait_for()
+        assert "No camera or microphone was found" in await alert.inner_text()
+        await feeds_decoding(page, 1)  # still sees the others
+        await page.get_by_role("button", name="Leave").click()
+    finally:
+        bot.terminate()
+        await asyncio.to_thread(bot.wait, 20)
+
+
+async def test_unreachable_media_server_is_said_plainly(server, launch):
+    page = await sign_in(await launch(), server, "garneau")
+
+    async def point_at_nothing(route):
+        response = await route.fetch()
+        body = await response.json()
+        body["janus_url"] = body["janus_url"].rsplit(":", 1)[0] + ":9/"
+        await route.fulfill(response=response, json=body)
+
+    await page.route(f"**/api/engagements/{SLUG}/join", point_at_nothing)
+    await page.goto(f"{server.url}/engagements/{SLUG}/room")
+    await page.get_by_role("button", name="Join meeting").click()
+    alert = page.locator("#room-alert")
+    await alert.wait_for(timeout=15000)
+    assert "media server is unreachable" in await alert.inner_text()
+    assert await page.locator(".room").get_attribute("data-state") == "error"
+    await page.unroute(f"**/api/engagements/{SLUG}/join")
+    # leave to revoke the grant the route intercepted
+    await page.evaluate("""async (url) => {
+        const csrf = document.cookie.match(/csrftoken=([^;]+)/)[1];
+        await fetch(url, {method: 'POST', headers: {'X-CSRFToken': csrf}});
+    }""", f"/api/engagements/{SLUG}/leave")
+
+
+def test_bot_command_refuses_unknown_people_and_outsiders(server):
+    unknown = server.run("bot", SLUG, "--as", "nobody", "--seconds", "1")
+    assert unknown.returncode == 2 and "no person 'nobody'" in unknown.stderr
+    outsider = server.run("bot", SLUG, "--as", "justin-trudeau", "--seconds", "1")
+    assert outsider.returncode == 3 and "not_invited" in outsider.stderr
+
+
+def test_janus_config_command_hides_secrets(server):
+    out = server.run("janus-config")
+    assert out.returncode == 0
+    assert "token_auth = true" in out.stdout and "<redacted>" in out.stdout
+    secrets = json.loads((server.data_dir / "janus" / "secrets.json").read_text())
+    assert all(v not in out.stdout for v in secrets.values())
+
+
+def test_chromium_is_installed():
+    assert shutil.which("chromium")
