@@ -47,7 +47,7 @@ test: install lint test-js
 	bash scripts/test.sh
 
 bench: install
-	bash scripts/in-testnet.sh $(BIN)/python bench/join.py
+	$(BIN)/python bench/join.py
 
 clean:
 	rm -rf $(VENV) node_modules $(VENDOR) var

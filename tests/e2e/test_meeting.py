@@ -91,7 +91,7 @@ async def test_two_browsers_and_a_bot_see_and_hear_each_other(server, launch, tm
                               "ON g.participation_id = p.id WHERE p.publisher_id = ? AND g.revoked_at IS NULL",
                               washington_feed)
         assert active == [(0,)]
-        out, err = await asyncio.to_thread(bot.communicate, timeout=60)
+        _, err = await asyncio.to_thread(bot.communicate, timeout=60)
     finally:
         if bot.poll() is None:
             bot.kill()

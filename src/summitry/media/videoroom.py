@@ -23,7 +23,7 @@ class RoomSpec:
     publishers: int = 16
     allowed: tuple[str, ...] = ()
     bitrate: int = 1_024_000
-    fir_freq: int = 2
+    fir_freq: int = 0
 
 
 class VideoRoom:
