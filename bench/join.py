@@ -37,13 +37,13 @@ from aiortc import RTCPeerConnection, RTCSessionDescription  # noqa: E402
 from asgiref.sync import sync_to_async  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.core.management import call_command  # noqa: E402
+from tests.support.netns import TestNetwork, available  # noqa: E402
 
-from summitry.media import JanusClient, JanusSupervisor, RoomSpec  # noqa: E402
+from summitry.media import JanusClient, JanusSupervisor  # noqa: E402
 from summitry.media.bot import Bot  # noqa: E402
 from summitry.meetings import services  # noqa: E402
 from summitry.meetings.janus import gateway, janus_secrets, janus_settings  # noqa: E402
 from summitry.meetings.models import Engagement, Participation  # noqa: E402
-from tests.support.netns import TestNetwork, available  # noqa: E402
 
 SLUG = "canada-bilateral"
 PLUGIN = "janus.plugin.videoroom"
@@ -59,6 +59,7 @@ async def first_frame(url: str, token: str, room: int, feed: int) -> tuple[float
                                   "streams": [{"feed": feed}], "token": token})
     pc = RTCPeerConnection()
     got = asyncio.get_running_loop().create_future()
+    readers: list[asyncio.Future[None]] = []
 
     @pc.on("track")
     def _on_track(track):  # type: ignore[no-untyped-def]
@@ -67,7 +68,7 @@ async def first_frame(url: str, token: str, room: int, feed: int) -> tuple[float
                 await track.recv()
                 if not got.done():
                     got.set_result(time.perf_counter())
-            asyncio.ensure_future(_first())
+            readers.append(asyncio.ensure_future(_first()))
 
     assert reply.jsep is not None
     await pc.setRemoteDescription(RTCSessionDescription(sdp=reply.jsep["sdp"], type=reply.jsep["type"]))
