@@ -5,9 +5,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 VENDOR := src/summitry/static/vendor
 
-.PHONY: install system python node vendor demo serve test test-unit test-integration test-e2e test-js lint bench clean
+.PHONY: install system python node vendor messages demo serve test test-unit test-integration test-e2e test-js lint bench clean
 
-install: system python node vendor
+install: system python node vendor messages
 
 system:
 	@bash scripts/install-system.sh
@@ -29,6 +29,9 @@ vendor: node
 	cp node_modules/janus-gateway/dist/janus.es.js $(VENDOR)/janus.es.js
 	cp node_modules/webrtc-adapter/out/adapter.js $(VENDOR)/adapter.js
 	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/htmx.min.js
+
+messages: python
+	cd src/summitry && ../../$(BIN)/summitry compilemessages -v0
 
 demo: install
 	$(BIN)/summitry demo --host $${SUMMITRY_HOST:-127.0.0.1} --port $${SUMMITRY_PORT:-8000}

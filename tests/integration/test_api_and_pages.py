@@ -30,6 +30,13 @@ def test_sign_in_page_and_wrong_password(scenario):
     assert bad.status_code == 200 and b"do not match" in bad.content
 
 
+@pytest.mark.parametrize(("lang", "heading"), [("fr", "Connexion à Summitry"), ("es", "Iniciar sesión en Summitry")])
+def test_pages_speak_french_and_spanish(scenario, lang, heading):
+    page = Client(headers={"accept-language": lang}).get("/accounts/login/")
+    assert heading in page.content.decode()
+    assert f'<html lang="{lang}">' in page.content.decode()
+
+
 def test_home_lists_my_engagements(scenario):
     page = _login(Client(), "garneau").get("/")
     text = page.content.decode()
