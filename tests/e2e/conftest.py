@@ -23,7 +23,6 @@ CHROMIUM_FLAGS = [
     "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--autoplay-policy=no-user-gesture-required",
 ]
-FAKE_MEDIA = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]
 PASSWORD = "summitry-demo-2021"
 
 
@@ -106,12 +105,14 @@ def launch(playwright, tmp_path, server):
     """Start a Chromium in the clients namespace; ``tone`` is what its fake microphone plays."""
     browsers = []
 
-    async def _launch(tone: float | None = None, fake_devices: bool = True):
+    async def _launch(tone: float | None = None, fake_devices: bool = True, grant_devices: bool = True):
         # A page served over plain HTTP from a non-localhost address is no secure context, and gets no
         # camera or microphone; production serves HTTPS, the test network treats its server as secure.
         args = [*CHROMIUM_FLAGS, f"--unsafely-treat-insecure-origin-as-secure={server_origin()}"]
         if fake_devices:
-            args += FAKE_MEDIA
+            args.append("--use-fake-device-for-media-stream")
+        if grant_devices:  # without it, headless Chromium refuses camera and microphone prompts
+            args.append("--use-fake-ui-for-media-stream")
         if tone is not None:
             args.append(f"--use-file-for-fake-audio-capture={tone_wav(tmp_path / f'tone-{tone:g}.wav', tone)}")
         browser = await playwright.chromium.launch(executable_path=str(HERE / "chromium-in-clients-ns.sh"),

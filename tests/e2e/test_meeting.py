@@ -138,6 +138,17 @@ async def test_no_camera_or_microphone_joins_to_watch_and_listen(server, launch)
         await asyncio.to_thread(bot.wait, 20)
 
 
+async def test_refused_camera_and_microphone_are_explained(server, launch):
+    page = await sign_in(await launch(grant_devices=False), server, "chung")
+    await open_room(page, server)
+    alert = page.locator("#room-alert")
+    await alert.wait_for()
+    assert "Camera and microphone access was refused" in await alert.inner_text()
+    assert await page.locator(".tile-self").count() == 0  # nothing is published
+    await page.get_by_role("button", name="Leave").click()
+    await page.wait_for_selector(".room[data-state='left']")
+
+
 async def test_unreachable_media_server_is_said_plainly(server, launch):
     page = await sign_in(await launch(), server, "garneau")
 

@@ -198,11 +198,15 @@ function subscribeTo(feed) {
       }
     },
     onremotetrack: (track, mid, on) => {
+      // janus.js reports removed tracks after we have unsubscribed: a gone feed must not come back.
+      if (subscribers.get(feed) !== entry) return;
       if (!on) {
         entry.stream.getTracks().filter((x) => x.id === track.id).forEach((x) => entry.stream.removeTrack(x));
-      } else if (!entry.stream.getTracks().some((x) => x.id === track.id)) {
-        entry.stream.addTrack(track);
+        const li = document.querySelector(`.tile[data-feed="${feed}"]`);
+        if (li) li.classList.toggle("no-video", entry.stream.getVideoTracks().length === 0);
+        return;
       }
+      if (!entry.stream.getTracks().some((x) => x.id === track.id)) entry.stream.addTrack(track);
       state.add(feed);
       const li = tileFor(feed);
       const video = li.querySelector("video");
