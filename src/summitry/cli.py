@@ -47,7 +47,7 @@ async def _serve(host: str, port: int, with_janus: bool, banner: str = "") -> No
     if supervisor is not None:
         await supervisor.start()
     config = uvicorn.Config("summitry.asgi:application", host=host, port=port, log_level="info",
-                            lifespan="off", ws="none", proxy_headers=False)
+                            lifespan="off", ws="websockets", proxy_headers=False)
     server = uvicorn.Server(config)
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "channels",
     "summitry.accounts",
     "summitry.meetings",
     "summitry.demo",
@@ -149,5 +150,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "loggers": {"summitry": {"handlers": ["console"], "level": os.environ.get("SUMMITRY_LOG_LEVEL", "INFO")}},
+    "loggers": {"summitry": {"handlers": ["console"], "level": os.environ.get("SUMMITRY_LOG_LEVEL", "INFO"),
+                             "propagate": False}},
 }

@@ -43,8 +43,8 @@ def feed_of(server, username: str) -> int:
         "WHERE u.username = ? AND e.slug = ?", username, SLUG)[0][0]
 
 
-async def open_room(page, server):
-    await page.goto(f"{server.url}/engagements/{SLUG}/room")
+async def open_room(page, server, slug=SLUG):
+    await page.goto(f"{server.url}/engagements/{slug}/room")
     await page.get_by_role("button", name="Join meeting").click()
     await page.wait_for_selector(".room[data-state='live']", timeout=15000)
 
@@ -76,14 +76,20 @@ async def test_two_browsers_and_a_bot_see_and_hear_each_other(server, launch, tm
         await ottawa.screenshot(path=str(tmp_path / "meeting-room.png"))
 
         # mute and camera toggles say what they do
+        washington_feed = feed_of(server, "blinken")
         await washington.get_by_role("button", name="Mute").click()
         assert await washington.locator("#mic-btn").get_attribute("aria-pressed") == "true"
+        muted_badge = ottawa.locator(f".tile[data-feed='{washington_feed}'] .badge-muted")
+        await muted_badge.wait_for(state="visible", timeout=5000)  # Ottawa sees that Washington muted
         await washington.get_by_role("button", name="Unmute").click()
+        await muted_badge.wait_for(state="hidden", timeout=5000)
+        await washington.get_by_role("button", name="Stop camera").click()
+        await ottawa.locator(f".tile[data-feed='{washington_feed}'] .badge-nocam").wait_for(state="visible")
+        await washington.get_by_role("button", name="Start camera").click()
 
         # Washington leaves: Ottawa loses that feed, and Janus no longer knows Washington's token
         await asyncio.sleep(4)  # let the bot hear everyone for a few seconds first
         await washington.get_by_role("button", name="Leave").click()
-        washington_feed = feed_of(server, "blinken")
         await ottawa.wait_for_selector(f".tile[data-feed='{washington_feed}']", state="detached", timeout=10000)
         assert await ottawa.locator(".tile").count() == 2
         await washington.wait_for_selector(".room[data-state='left']")  # Summitry has revoked the grant
@@ -171,6 +177,22 @@ async def test_unreachable_media_server_is_said_plainly(server, launch):
         const csrf = document.cookie.match(/csrftoken=([^;]+)/)[1];
         await fetch(url, {method: 'POST', headers: {'X-CSRFToken': csrf}});
     }""", f"/api/engagements/{SLUG}/leave")
+
+
+async def test_the_host_ends_the_meeting_for_everyone(server, launch):
+    host = await sign_in(await launch(tone=WASHINGTON_HZ), server, "blinken")
+    guest = await sign_in(await launch(tone=OTTAWA_HZ), server, "garneau")
+    await open_room(host, server, "trilateral-to-end")
+    await open_room(guest, server, "trilateral-to-end")
+    assert await guest.locator("#end-btn").is_hidden()  # only the host may
+    await feeds_decoding(guest, 1)
+    end = host.get_by_role("button", name="End for everyone")
+    await end.click()
+    await host.get_by_role("button", name="Press again to end the meeting for everyone").click()
+    await guest.locator("#room-alert").get_by_text("The host ended the meeting.").wait_for(timeout=10000)
+    assert await guest.locator(".tile").count() == 0
+    again = await guest.goto(f"{server.url}/engagements/trilateral-to-end/room")
+    assert again.status == 403
 
 
 def test_bot_command_refuses_unknown_people_and_outsiders(server):

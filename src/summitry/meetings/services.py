@@ -118,12 +118,14 @@ async def end(user: AbstractBaseUser | AnonymousUser, slug: str) -> None:
         return engagement, [(g, g.participation.publisher_id) for g in grants.select_related("participation")]
 
     engagement, grants = await _check()
-    await _revoke_grants(engagement, grants, "ended")
+    # Ended first, so that nobody re-joins meanwhile; then the room closes, which tells every
+    # participant's browser that the meeting ended; then the tokens die.
+    await Engagement.objects.filter(pk=engagement.pk).aupdate(state=EngagementState.ENDED)
     try:
         await gateway().close_room(engagement.media_room, engagement.room_secret)
     except JanusError as exc:
         log.warning("closing room of %s: %s", slug, exc)
-    await Engagement.objects.filter(pk=engagement.pk).aupdate(state=EngagementState.ENDED)
+    await _revoke_grants(engagement, grants, "ended")
 
 
 @sync_to_async

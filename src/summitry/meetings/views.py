@@ -42,6 +42,8 @@ def room(request: HttpRequest, slug: str) -> HttpResponse:
         "me": participation.publisher_id,
         "joinUrl": f"/api/engagements/{engagement.slug}/join",
         "leaveUrl": f"/api/engagements/{engagement.slug}/leave",
+        "endUrl": f"/api/engagements/{engagement.slug}/end" if access.may_end(participation) else None,
+        "presencePath": f"/ws/engagements/{engagement.slug}/presence",
         "roster": roster(engagement),
     }
     return render(request, "meetings/room.html",

@@ -14,6 +14,8 @@ let localStream = null;
 let privateId = null;
 let left = false;
 const subscribers = new Map(); // feed id -> { handle, stream }
+const presence = new Map(); // feed id -> { muted, camera_off } as each participant announced it
+let presenceSocket = null;
 
 function csrfToken() {
   const m = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
@@ -52,6 +54,32 @@ function tileFor(id) {
   const next = state.gallery().slice(pos + 1).map((q) => gallery.querySelector(`.tile[data-feed="${q.publisher_id}"]`)).find(Boolean);
   gallery.insertBefore(li, next || null);
   return li;
+}
+
+function showPresence(id) {
+  const li = document.querySelector(`.tile[data-feed="${Number(id)}"]`);
+  const p = presence.get(Number(id));
+  if (!li || !p) return;
+  li.querySelector(".badge-muted").hidden = !p.muted;
+  li.querySelector(".badge-nocam").hidden = !p.camera_off;
+  li.classList.toggle("no-video", Boolean(p.camera_off) || !li.querySelector("video").srcObject);
+}
+
+function openPresence() {
+  const scheme = location.protocol === "https:" ? "wss" : "ws";
+  presenceSocket = new WebSocket(`${scheme}://${location.host}${cfg.presencePath}`);
+  presenceSocket.addEventListener("open", announce);
+  presenceSocket.addEventListener("message", (ev) => {
+    const msg = JSON.parse(ev.data);
+    if (Number(msg.publisher_id) === Number(cfg.me)) return;
+    presence.set(Number(msg.publisher_id), { muted: msg.muted, camera_off: msg.camera_off });
+    showPresence(msg.publisher_id);
+  });
+}
+
+function announce() {
+  if (!presenceSocket || presenceSocket.readyState !== WebSocket.OPEN || !publisher) return;
+  presenceSocket.send(JSON.stringify({ muted: Boolean(publisher.isAudioMuted()), camera_off: Boolean(publisher.isVideoMuted()) }));
 }
 
 function removeTile(id) {
@@ -153,6 +181,8 @@ function onPublisherMessage(msg, jsep) {
     $("controls").hidden = false;
     setStatus(t.live, "live");
     if (localStream) { showLocal(localStream); publishOwn(); }
+    openPresence();
+    if (cfg.endUrl) $("end-btn").hidden = false;
     (msg.publishers || []).forEach((p) => subscribeTo(p.id));
   } else if (ev === "event") {
     (msg.publishers || []).forEach((p) => subscribeTo(p.id));
@@ -160,7 +190,7 @@ function onPublisherMessage(msg, jsep) {
     if (gone === "ok" && msg.reason === "kicked") { kickedOut(); return; }
     if (gone && gone !== "ok") unsubscribe(gone);
   } else if (ev === "destroyed") {
-    kickedOut();
+    kickedOut(t.ended);
   }
   if (jsep) publisher.handleRemoteJsep({ jsep });
 }
@@ -212,6 +242,7 @@ function subscribeTo(feed) {
       const video = li.querySelector("video");
       if (video.srcObject !== entry.stream) video.srcObject = entry.stream;
       li.classList.toggle("no-video", entry.stream.getVideoTracks().length === 0);
+      showPresence(feed);
     },
     oncleanup: () => {},
   });
@@ -227,6 +258,7 @@ function unsubscribe(feed) {
 
 function teardown() {
   left = true;
+  if (presenceSocket) { presenceSocket.close(); presenceSocket = null; }
   subscribers.forEach((_, feed) => unsubscribe(feed));
   if (localStream) localStream.getTracks().forEach((tr) => tr.stop());
   if (janus) janus.destroy({ cleanupHandles: true });
@@ -234,9 +266,9 @@ function teardown() {
   $("controls").hidden = true;
 }
 
-function kickedOut() {
+function kickedOut(message) {
   teardown();
-  alertUser(t.kicked);
+  alertUser(message || t.kicked);
   setStatus(t.notConnected, "ended");
 }
 
@@ -257,6 +289,7 @@ function toggleMic() {
   $("mic-btn").textContent = nowMuted ? t.unmute : t.mute;
   const self = document.querySelector(".tile-self .badge-muted");
   if (self) self.hidden = !nowMuted;
+  announce();
 }
 
 function toggleCam() {
@@ -268,10 +301,25 @@ function toggleCam() {
   $("cam-btn").textContent = nowOff ? t.camOn : t.camOff;
   const li = document.querySelector(".tile-self");
   if (li) { li.classList.toggle("no-video", nowOff); li.querySelector(".badge-nocam").hidden = !nowOff; }
+  announce();
+}
+
+let endArmed = false;
+async function endForEveryone() {
+  if (!endArmed) {
+    endArmed = true;
+    $("end-btn").textContent = t.endConfirm;
+    setTimeout(() => { endArmed = false; $("end-btn").textContent = $("end-btn").dataset.label; }, 5000);
+    return;
+  }
+  const res = await api(cfg.endUrl);
+  if (!res.ok) alertUser((res.body && res.body.detail) || t.refused);
 }
 
 $("join-btn").addEventListener("click", join);
 $("leave-btn").addEventListener("click", leave);
+$("end-btn").dataset.label = $("end-btn").textContent;
+$("end-btn").addEventListener("click", endForEveryone);
 $("mic-btn").addEventListener("click", toggleMic);
 $("cam-btn").addEventListener("click", toggleCam);
 window.addEventListener("pagehide", () => {

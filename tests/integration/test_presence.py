@@ -1,0 +1,79 @@
+"""Room presence over WebSocket, through the real ASGI application (auth, origin check, routing)."""
+
+import pytest
+from asgiref.sync import sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.contrib.sessions.backends.db import SessionStore
+
+from summitry.asgi import application
+from summitry.meetings.models import Participation
+
+pytestmark = [pytest.mark.postgres]
+PATH = "/ws/engagements/canada-bilateral/presence"
+
+
+@sync_to_async
+def _session_cookie(user) -> str:
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.save()
+    return f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
+
+
+async def _connect(user=None, origin="http://localhost", path=PATH):
+    headers = [(b"origin", origin.encode()), (b"host", b"localhost")]
+    if user is not None:
+        headers.append((b"cookie", (await _session_cookie(user)).encode()))
+    comm = WebsocketCommunicator(application, path, headers=headers)
+    connected, code = await comm.connect()
+    return comm, connected, code
+
+
+@sync_to_async
+def _feed(username):
+    return Participation.objects.get(engagement__slug="canada-bilateral", person__user__username=username).publisher_id
+
+
+async def test_participants_see_each_others_microphone_and_camera(scenario):
+    garneau, ok, _ = await _connect(scenario["garneau"])
+    assert ok
+    blinken, ok, _ = await _connect(scenario["blinken"])
+    assert ok
+    await blinken.send_json_to({"muted": True, "camera_off": False})
+    expected = {"publisher_id": await _feed("blinken"), "muted": True, "camera_off": False}
+    assert await garneau.receive_json_from(timeout=2) == expected
+    assert await blinken.receive_json_from(timeout=2) == expected
+    # a newcomer learns the states already announced
+    chung, ok, _ = await _connect(scenario["chung"])
+    assert ok
+    assert await chung.receive_json_from(timeout=2) == expected
+    for comm in (garneau, blinken, chung):
+        await comm.disconnect()
+
+
+async def test_outsiders_and_anonymous_are_refused(scenario):
+    _, connected, code = await _connect(scenario["trudeau"])
+    assert not connected and code == 4403
+    _, connected, code = await _connect(None)
+    assert not connected and code == 4403
+    _, connected, code = await _connect(scenario["blinken"], path="/ws/engagements/nope/presence")
+    assert not connected and code == 4404
+
+
+async def test_cross_site_origin_is_refused(scenario):
+    _, connected, _ = await _connect(scenario["blinken"], origin="http://evil.example")
+    assert not connected
+
+
+@pytest.mark.parametrize("bad", [{"muted": "yes"}, {"publisher_id": 1, "muted": True}, ["muted"]])
+async def test_bad_messages_close_the_socket_and_nobody_can_speak_for_another(scenario, bad):
+    garneau, _, _ = await _connect(scenario["garneau"])
+    blinken, _, _ = await _connect(scenario["blinken"])
+    await blinken.send_json_to(bad)
+    assert (await blinken.receive_output(timeout=2))["type"] == "websocket.close"
+    assert await garneau.receive_nothing(timeout=0.3)
+    await garneau.disconnect()
