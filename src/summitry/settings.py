@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "channels",
     "summitry.accounts",
     "summitry.meetings",
+    "summitry.trips",
     "summitry.demo",
 ]
 

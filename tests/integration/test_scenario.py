@@ -8,6 +8,8 @@ import pytest
 from summitry.accounts.models import Person
 from summitry.demo.loader import SCENARIO, ScenarioError, load, load_file
 from summitry.meetings.models import Engagement, Participation
+from summitry.trips.exchange import export_trip
+from summitry.trips.models import Trip
 
 pytestmark = [pytest.mark.postgres]
 
@@ -40,14 +42,48 @@ def test_scenario_has_the_day(transactional_db):
 @pytest.mark.parametrize(("mutate", "message"), [
     (lambda d: d["engagements"][0].update(timezone="Mars/Olympus"), "unknown time zone"),
     (lambda d: d["engagements"][0].update(ends="2021-02-23T10:00"), "ends before it starts"),
-    (lambda d: d["engagements"][0]["participants"].append(["justin-trudeau", "principal"]), "invited twice"),
-    (lambda d: d["engagements"][-1]["participants"].append(["nobody", "principal"]), "unknown person"),
-    (lambda d: d["people"][-1].pop("family_name"), "missing field"),
-    (lambda d: d.update(schema="other/9"), "expected schema"),
+    (lambda d: d["engagements"][0]["participants"].append({"person": "justin-trudeau", "role": "principal"}),
+     "'justin-trudeau' is invited twice"),
+    (lambda d: d["engagements"][-1]["participants"].append({"person": "nobody", "role": "principal"}),
+     "unknown person 'nobody'"),
+    (lambda d: d["engagements"][-1]["participants"].append({"person": "ned-price", "role": "emperor"}),
+     r"engagements\.7\.participants\.2\.role"),
+    (lambda d: d["people"][-1].pop("family_name"), r"people\.16\.family_name: Field required"),
+    (lambda d: d.update(schema="other/9"), "schema: Input should be 'summitry.plan/1'"),
+    (lambda d: d["engagements"][5]["segments"][1].update(starts="2021-02-26T13:05"), "segments 1 and 2 overlap"),
+    (lambda d: d["engagements"][5]["segments"][1].update(ends="2021-02-26T15:00"), "outside the engagement"),
+    (lambda d: d["engagements"][5].update(stop=7), "has no stop 7"),
+    (lambda d: d["countries"][0].update(timezone="America/Nowhere"), "unknown time zone 'America/Nowhere'"),
 ])
 def test_bad_scenarios_are_refused_and_nothing_is_saved(transactional_db, mutate, message):
     data = copy.deepcopy(DATA)
     mutate(data)
     with pytest.raises(ScenarioError, match=message):
         load(data)
-    assert not Person.objects.exists() and not Engagement.objects.exists()
+    assert not Person.objects.exists() and not Engagement.objects.exists() and not Trip.objects.exists()
+
+
+def test_a_trip_exported_and_imported_into_an_empty_database_is_the_same(transactional_db):
+    load_file()
+    exported = export_trip(Trip.objects.get(slug="first-virtual-trip"))
+    assert [e["slug"] for e in exported["engagements"]] == [
+        "mexico-bilateral", "port-of-entry-visit", "canada-bilateral", "courtesy-call-prime-minister",
+        "garneau-press-availability"]
+    canada = next(e for e in exported["engagements"] if e["slug"] == "canada-bilateral")
+    assert (canada["timezone"], canada["starts"]) == ("America/Toronto", "2021-02-26T13:00")
+    before = _snapshot()
+    Engagement.objects.all().delete()
+    Trip.objects.all().delete()
+    load(exported)
+    assert export_trip(Trip.objects.get(slug="first-virtual-trip")) == exported
+    assert Engagement.objects.get(slug="canada-bilateral").starts_at == next(
+        row[1] for row in before[1] if row[0] == "canada-bilateral")
+
+
+def test_moving_an_engagement_raises_its_calendar_sequence(transactional_db):
+    load_file()
+    data = copy.deepcopy(DATA)
+    data["engagements"][5]["starts"], data["engagements"][5]["ends"] = "2021-02-26T13:30", "2021-02-26T14:15"
+    data["engagements"][5]["segments"] = []
+    load(data)
+    assert Engagement.objects.get(slug="canada-bilateral").sequence == 1

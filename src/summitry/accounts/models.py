@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import secrets
+from datetime import time
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -14,6 +17,7 @@ class Country(models.Model):
     name = models.CharField(_("name"), max_length=100)
     capital = models.CharField(_("capital"), max_length=100)
     timezone = models.CharField(_("time zone"), max_length=64)
+    holiday_subdivision = models.CharField(_("capital's region for public holidays"), max_length=8, blank=True)
 
     class Meta:
         ordering = ["name"]
@@ -28,12 +32,23 @@ class Delegation(models.Model):
     name = models.CharField(_("name"), max_length=150)
     country = models.ForeignKey(Country, on_delete=models.PROTECT, related_name="delegations")
     ministry = models.CharField(_("ministry"), max_length=150, blank=True)
+    work_start = models.TimeField(_("working day starts"), default=time(9, 0))
+    work_end = models.TimeField(_("working day ends"), default=time(18, 0))
+    work_days = models.CharField(_("working days (ISO, 1 = Monday)"), max_length=7, default="12345")
 
     class Meta:
         ordering = ["country__name", "name"]
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def timezone(self) -> str:
+        return self.country.timezone
+
+
+def _calendar_token() -> str:
+    return secrets.token_urlsafe(32)
 
 
 class Person(models.Model):
@@ -48,6 +63,9 @@ class Person(models.Model):
     rank = models.PositiveSmallIntegerField(_("rank"), default=100,
                                             help_text=_("Lower comes first in protocol order."))
     language = models.CharField(_("language"), max_length=8, default="en")
+    timezone = models.CharField(_("time zone"), max_length=64, blank=True,
+                                help_text=_("Empty: the time zone of the delegation's capital."))
+    calendar_token = models.CharField(max_length=43, unique=True, default=_calendar_token, editable=False)
 
     class Meta:
         ordering = ["delegation", "rank", "family_name"]
@@ -55,6 +73,10 @@ class Person(models.Model):
 
     def __str__(self) -> str:
         return self.styling.name
+
+    @property
+    def tz(self) -> str:
+        return self.timezone or self.delegation.country.timezone
 
     @property
     def styling(self) -> Styling:

@@ -20,6 +20,7 @@ class EngagementState(StrEnum):
     SCHEDULED = "scheduled"
     LIVE = "live"
     ENDED = "ended"
+    CANCELLED = "cancelled"
 
 
 VIDEOROOM = "janus.plugin.videoroom"
@@ -53,4 +54,6 @@ def may_join(*, is_participant: bool, state: EngagementState) -> Decision:
         return Decision(False, "not_invited")
     if state == EngagementState.ENDED:
         return Decision(False, "ended")
+    if state == EngagementState.CANCELLED:
+        return Decision(False, "cancelled")
     return Decision(True)

@@ -41,6 +41,14 @@ class Engagement(models.Model):
     ends_at = models.DateTimeField(_("ends at"))
     host = models.ForeignKey(Delegation, on_delete=models.PROTECT, related_name="hosted_engagements")
     state = models.CharField(max_length=16, choices=State.choices, default=EngagementState.SCHEDULED)
+    trip = models.ForeignKey("trips.Trip", null=True, blank=True, on_delete=models.SET_NULL,
+                             related_name="engagements")
+    stop = models.ForeignKey("trips.Stop", null=True, blank=True, on_delete=models.SET_NULL,
+                             related_name="engagements")
+    languages = models.CharField(_("languages"), max_length=60, default="en",
+                                 help_text=_("Comma-separated language codes, e.g. en,fr,es"))
+    sequence = models.PositiveIntegerField(default=0, editable=False,
+                                           help_text="iCalendar SEQUENCE: raised at every change of time")
     media_room = models.BigIntegerField(unique=True, default=random_media_id, editable=False)
     room_secret = models.CharField(max_length=64, default=random_secret, editable=False)
 
@@ -59,6 +67,8 @@ class Participation(models.Model):
     engagement = models.ForeignKey(Engagement, on_delete=models.CASCADE, related_name="participations")
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="participations")
     role = models.CharField(max_length=32, choices=Roles.choices)
+    precedence = models.PositiveSmallIntegerField(null=True, blank=True,
+                                                  help_text="Explicit position in this engagement's order")
     publisher_id = models.BigIntegerField(default=random_media_id, editable=False)
 
     class Meta:

@@ -1,0 +1,312 @@
+"""Import and export of plans as JSON (schema ``summitry.plan/1``, documented in docs/plan-format.md).
+
+A plan holds countries, delegations, people, trips with their stops, and engagements with their
+participants and segments. Importing is all or nothing; records are matched by their slugs (codes for
+countries), so importing the same file twice changes nothing. A file may refer to delegations and
+people that are already in the database.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+from typing import Any, Literal
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from summitry.accounts.models import Country, Delegation, Person
+from summitry.domain.access import Role
+from summitry.domain.planning import PlanningError, zone
+from summitry.meetings.models import Engagement, Participation
+
+from .models import Segment, Stop, Trip
+
+SCHEMA = "summitry.plan/1"
+SLUG = r"^[-a-z0-9_]+$"
+
+
+class PlanError(ValueError):
+    """The plan is malformed or inconsistent; nothing was saved. The message names the problem."""
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+def _check_zone(value: str) -> str:
+    try:
+        zone(value)
+    except PlanningError as exc:
+        raise ValueError(str(exc)) from exc
+    return value
+
+
+class CountryIn(_In):
+    code: str = Field(pattern=r"^[A-Z]{2}$")
+    name: str = Field(min_length=1, max_length=100)
+    capital: str = Field(min_length=1, max_length=100)
+    timezone: str
+    holiday_subdivision: str = ""
+    _zone = field_validator("timezone")(_check_zone)
+
+
+class WorkingHoursIn(_In):
+    start: time = time(9, 0)
+    end: time = time(18, 0)
+    days: list[int] = Field(default=[1, 2, 3, 4, 5], min_length=1)
+
+    @field_validator("days")
+    @classmethod
+    def _iso_days(cls, v: list[int]) -> list[int]:
+        if any(d < 1 or d > 7 for d in v):
+            raise ValueError("working days are ISO weekdays, 1 (Monday) to 7 (Sunday)")
+        return sorted(set(v))
+
+
+class DelegationIn(_In):
+    slug: str = Field(pattern=SLUG)
+    name: str = Field(min_length=1, max_length=150)
+    country: str
+    ministry: str = ""
+    working_hours: WorkingHoursIn = WorkingHoursIn()
+
+
+class PersonIn(_In):
+    slug: str = Field(pattern=SLUG)
+    username: str | None = None
+    delegation: str
+    given_name: str = Field(min_length=1, max_length=100)
+    family_name: str = Field(min_length=1, max_length=100)
+    honorific: str = ""
+    title: str = ""
+    rank: int = Field(default=100, ge=0, le=1000)
+    language: Literal["en", "fr", "es"] = "en"
+    timezone: str = ""
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, v: str) -> str:
+        return _check_zone(v) if v else v
+
+
+class StopIn(_In):
+    country: str
+    title: str = ""
+
+
+class TripIn(_In):
+    slug: str = Field(pattern=SLUG)
+    title: str = Field(min_length=1, max_length=200)
+    organizer: str
+    traveller: str | None = None
+    description: str = ""
+    stops: list[StopIn] = []
+
+
+class ParticipantIn(_In):
+    person: str
+    role: Role
+    precedence: int | None = Field(default=None, ge=1)
+
+
+class SegmentIn(_In):
+    kind: Segment.Kind
+    title: str = ""
+    starts: datetime
+    ends: datetime
+
+
+class EngagementIn(_In):
+    slug: str = Field(pattern=SLUG)
+    title: str = Field(min_length=1, max_length=200)
+    kind: Engagement.Kind
+    host: str
+    timezone: str
+    starts: datetime
+    ends: datetime
+    trip: str | None = None
+    stop: int | None = Field(default=None, ge=1, description="position of the stop in its trip, from 1")
+    languages: list[Literal["en", "fr", "es"]] = ["en"]
+    participants: list[ParticipantIn] = []
+    segments: list[SegmentIn] = []
+    _zone = field_validator("timezone")(_check_zone)
+
+
+class PlanIn(_In):
+    schema_: Literal["summitry.plan/1"] = Field(alias="schema")
+    title: str = ""
+    notes: str = ""
+    demo_password: str | None = None
+    countries: list[CountryIn] = []
+    delegations: list[DelegationIn] = []
+    people: list[PersonIn] = []
+    trips: list[TripIn] = []
+    engagements: list[EngagementIn] = []
+
+
+def _describe(exc: ValidationError) -> str:
+    parts = []
+    for err in exc.errors()[:5]:
+        where = ".".join(str(p) for p in err["loc"])
+        parts.append(f"{where}: {err['msg']}")
+    return "; ".join(parts)
+
+
+def parse(data: Any) -> PlanIn:
+    try:
+        return PlanIn.model_validate(data)
+    except ValidationError as exc:
+        raise PlanError(_describe(exc)) from None
+
+
+def _local(value: datetime, tz: str) -> datetime:
+    """Times in a plan are wall-clock times in the engagement's zone unless they carry an offset."""
+    return value if value.tzinfo is not None else value.replace(tzinfo=zone(tz))
+
+
+class _Index:
+    """Slugs known so far: those in the file, then those already in the database."""
+
+    def __init__(self, model: Any, key: str = "slug") -> None:
+        self.model, self.key, self.known = model, key, {}
+
+    def __setitem__(self, k: str, v: Any) -> None:
+        self.known[k] = v
+
+    def get(self, k: str, what: str, where: str) -> Any:
+        if k not in self.known:
+            obj = self.model.objects.filter(**{self.key: k}).first()
+            if obj is None:
+                raise PlanError(f"{where}: unknown {what} {k!r}")
+            self.known[k] = obj
+        return self.known[k]
+
+
+def load(data: Any) -> dict[str, int]:
+    """Create or update everything the plan describes, or nothing at all."""
+    plan = parse(data)
+    user_model = get_user_model()
+    with transaction.atomic():
+        countries, delegations, people, trips = (_Index(Country, "code"), _Index(Delegation), _Index(Person),
+                                                 _Index(Trip))
+        for c in plan.countries:
+            countries[c.code] = Country.objects.update_or_create(code=c.code, defaults={
+                "name": c.name, "capital": c.capital, "timezone": c.timezone,
+                "holiday_subdivision": c.holiday_subdivision})[0]
+        for i, d in enumerate(plan.delegations):
+            wh = d.working_hours
+            delegations[d.slug] = Delegation.objects.update_or_create(slug=d.slug, defaults={
+                "name": d.name, "country": countries.get(d.country, "country", f"delegations.{i}"),
+                "ministry": d.ministry, "work_start": wh.start, "work_end": wh.end,
+                "work_days": "".join(str(x) for x in wh.days)})[0]
+        for i, p in enumerate(plan.people):
+            user = None
+            if p.username:
+                user, created = user_model.objects.get_or_create(username=p.username, defaults={
+                    "first_name": p.given_name, "last_name": p.family_name})
+                if created and plan.demo_password:
+                    user.set_password(plan.demo_password)
+                    user.save(update_fields=["password"])
+            people[p.slug] = Person.objects.update_or_create(slug=p.slug, defaults={
+                "user": user, "delegation": delegations.get(p.delegation, "delegation", f"people.{i}"),
+                "given_name": p.given_name, "family_name": p.family_name, "honorific": p.honorific,
+                "title": p.title, "rank": p.rank, "language": p.language, "timezone": p.timezone})[0]
+        for i, t in enumerate(plan.trips):
+            where = f"trips.{i}"
+            trip = Trip.objects.update_or_create(slug=t.slug, defaults={
+                "title": t.title, "organizer": delegations.get(t.organizer, "delegation", where),
+                "traveller": people.get(t.traveller, "person", where) if t.traveller else None,
+                "description": t.description})[0]
+            trip.stops.exclude(order__lte=len(t.stops)).delete()
+            for n, s in enumerate(t.stops, start=1):
+                Stop.objects.update_or_create(trip=trip, order=n, defaults={
+                    "country": countries.get(s.country, "country", f"{where}.stops.{n - 1}"), "title": s.title})
+            trips[t.slug] = trip
+        for i, e in enumerate(plan.engagements):
+            _load_engagement(e, f"engagements.{i} ({e.slug})", delegations, people, trips)
+    return {"countries": len(plan.countries), "delegations": len(plan.delegations), "people": len(plan.people),
+            "trips": len(plan.trips), "engagements": len(plan.engagements)}
+
+
+def _load_engagement(e: EngagementIn, where: str, delegations: _Index, people: _Index, trips: _Index) -> None:
+    starts, ends = _local(e.starts, e.timezone), _local(e.ends, e.timezone)
+    if ends <= starts:
+        raise PlanError(f"{where}: ends before it starts")
+    trip = trips.get(e.trip, "trip", where) if e.trip else None
+    stop = None
+    if e.stop is not None:
+        if trip is None:
+            raise PlanError(f"{where}: a stop needs a trip")
+        stop = trip.stops.filter(order=e.stop).first()
+        if stop is None:
+            raise PlanError(f"{where}: trip {trip.slug!r} has no stop {e.stop}")
+    existing = Engagement.objects.filter(slug=e.slug).first()
+    sequence = existing.sequence if existing else 0
+    if existing and (existing.starts_at, existing.ends_at) != (starts, ends):
+        sequence += 1
+    engagement = Engagement.objects.update_or_create(slug=e.slug, defaults={
+        "title": e.title, "kind": e.kind, "starts_at": starts, "ends_at": ends,
+        "host": delegations.get(e.host, "delegation", where), "trip": trip, "stop": stop,
+        "languages": ",".join(e.languages), "sequence": sequence})[0]
+    seen: set[str] = set()
+    for p in e.participants:
+        if p.person in seen:
+            raise PlanError(f"{where}: {p.person!r} is invited twice")
+        seen.add(p.person)
+        Participation.objects.update_or_create(
+            engagement=engagement, person=people.get(p.person, "person", where),
+            defaults={"role": p.role, "precedence": p.precedence})
+    engagement.participations.exclude(person__slug__in=seen).filter(grants__isnull=True).delete()
+    spans = sorted((_local(s.starts, e.timezone), _local(s.ends, e.timezone), s) for s in e.segments)
+    for n, (s_start, s_end, _) in enumerate(spans):
+        if s_end <= s_start:
+            raise PlanError(f"{where}: segment {n + 1} ends before it starts")
+        if s_start < starts or s_end > ends:
+            raise PlanError(f"{where}: segment {n + 1} lies outside the engagement")
+        if n and s_start < spans[n - 1][1]:
+            raise PlanError(f"{where}: segments {n} and {n + 1} overlap")
+    engagement.segments.all().delete()
+    Segment.objects.bulk_create(Segment(engagement=engagement, kind=s.kind, title=s.title, starts_at=a, ends_at=b)
+                                for a, b, s in spans)
+
+
+def export_trip(trip: Trip) -> dict[str, Any]:
+    """The trip as a self-contained plan: its engagements and everyone and everything they refer to."""
+    engagements = list(trip.engagements.select_related("host__country", "stop").prefetch_related(
+        "participations__person__delegation__country", "segments").order_by("starts_at"))
+    people = {p.person for e in engagements for p in e.participations.all()}
+    if trip.traveller:
+        people.add(trip.traveller)
+    delegations = {p.delegation for p in people} | {e.host for e in engagements} | {trip.organizer}
+    countries = {d.country for d in delegations} | {s.country for s in trip.stops.all()}
+
+    def wall(dt: datetime, tz: str) -> str:
+        return dt.astimezone(zone(tz)).replace(tzinfo=None).isoformat(timespec="minutes")
+
+    return {
+        "schema": SCHEMA,
+        "title": trip.title,
+        "countries": [{"code": c.code, "name": c.name, "capital": c.capital, "timezone": c.timezone,
+                       "holiday_subdivision": c.holiday_subdivision} for c in sorted(countries, key=lambda c: c.code)],
+        "delegations": [{"slug": d.slug, "name": d.name, "country": d.country.code, "ministry": d.ministry,
+                         "working_hours": {"start": d.work_start.strftime("%H:%M"), "end": d.work_end.strftime("%H:%M"),
+                                           "days": [int(x) for x in d.work_days]}}
+                        for d in sorted(delegations, key=lambda d: d.slug)],
+        "people": [{"slug": p.slug, "delegation": p.delegation.slug, "given_name": p.given_name,
+                    "family_name": p.family_name, "honorific": p.honorific, "title": p.title, "rank": p.rank,
+                    "language": p.language, "timezone": p.timezone} for p in sorted(people, key=lambda p: p.slug)],
+        "trips": [{"slug": trip.slug, "title": trip.title, "organizer": trip.organizer.slug,
+                   "traveller": trip.traveller.slug if trip.traveller else None, "description": trip.description,
+                   "stops": [{"country": s.country.code, "title": s.title} for s in trip.stops.all()]}],
+        "engagements": [{
+            "slug": e.slug, "title": e.title, "kind": e.kind, "host": e.host.slug,
+            "timezone": e.host.country.timezone, "starts": wall(e.starts_at, e.host.country.timezone),
+            "ends": wall(e.ends_at, e.host.country.timezone), "trip": trip.slug,
+            "stop": e.stop.order if e.stop else None, "languages": e.languages.split(","),
+            "participants": [{"person": p.person.slug, "role": p.role, "precedence": p.precedence}
+                             for p in e.participations.all()],
+            "segments": [{"kind": s.kind, "title": s.title, "starts": wall(s.starts_at, e.host.country.timezone),
+                          "ends": wall(s.ends_at, e.host.country.timezone)} for s in e.segments.all()],
+        } for e in engagements],
+    }
