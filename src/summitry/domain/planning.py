@@ -181,17 +181,18 @@ def interpreter_breaks(bookings: Sequence[Booking], *, max_stretch: timedelta = 
         mine.sort(key=lambda b: b.interval.start)
         stretch_start, stretch_end = mine[0].interval.start, mine[0].interval.end
         last = mine[0]
-        for b in [*mine[1:], None]:
-            if b is not None and b.interval.start - stretch_end < min_break:
-                stretch_end = max(stretch_end, b.interval.end)
-                last = b
+        following: list[Booking | None] = [*mine[1:], None]
+        for nxt in following:
+            if nxt is not None and nxt.interval.start - stretch_end < min_break:
+                stretch_end = max(stretch_end, nxt.interval.end)
+                last = nxt
                 continue
             if stretch_end - stretch_start > max_stretch:
                 out.append(PlanWarning("interpreter_no_break", last.key,
                                    f"{person} interprets {_minutes(stretch_end - stretch_start)} min without a "
                                    f"{_minutes(min_break)}-minute break", person))
-            if b is not None:
-                stretch_start, stretch_end, last = b.interval.start, b.interval.end, b
+            if nxt is not None:
+                stretch_start, stretch_end, last = nxt.interval.start, nxt.interval.end, nxt
     return out
 
 
