@@ -4,10 +4,22 @@ from django.urls import include, path
 
 from summitry.api import api
 from summitry.meetings import views as meeting_views
+from summitry.trips import views as trip_views
 
 urlpatterns = [
     path("", meeting_views.home, name="home"),
     path("engagements/<slug:slug>/room", meeting_views.room, name="room"),
+    path("engagements/<slug:slug>/", trip_views.engagement_detail, name="engagement"),
+    path("engagements/<slug:slug>/invitation.ics", trip_views.engagement_ics, name="engagement_ics"),
+    path("engagements/<slug:slug>/reschedule", trip_views.engagement_reschedule, name="engagement_reschedule"),
+    path("trips/", trip_views.trip_list, name="trips"),
+    path("trips/import", trip_views.plan_import, name="plan_import"),
+    path("trips/<slug:slug>/", trip_views.trip_detail, name="trip"),
+    path("trips/<slug:slug>/stops", trip_views.stop_add, name="stop_add"),
+    path("trips/<slug:slug>/engagements", trip_views.engagement_add, name="engagement_add"),
+    path("trips/<slug:slug>/export.json", trip_views.trip_export, name="trip_export"),
+    path("calendar/", trip_views.week, name="week"),
+    path("calendar/feed/<str:token>.ics", trip_views.calendar_feed, name="calendar_feed"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -22,6 +22,17 @@ def random_secret() -> str:
     return secrets.token_urlsafe(24)
 
 
+ROLE_LABELS = {
+    Role.HOST: _("Host"), Role.PRINCIPAL: _("Principal"), Role.DELEGATION_MEMBER: _("Delegation member"),
+    Role.INTERPRETER: _("Interpreter"), Role.NOTE_TAKER: _("Note-taker"), Role.PRESS: _("Press"),
+    Role.TECHNICIAN: _("Technician"),
+}
+STATE_LABELS = {
+    EngagementState.SCHEDULED: _("Scheduled"), EngagementState.LIVE: _("Live"), EngagementState.ENDED: _("Ended"),
+    EngagementState.CANCELLED: _("Cancelled"),
+}
+
+
 class Engagement(models.Model):
     class Kind(models.TextChoices):
         BILATERAL = "bilateral", _("Bilateral meeting")
@@ -32,15 +43,14 @@ class Engagement(models.Model):
         LEADERS_SUMMIT = "leaders_summit", _("Leaders' summit")
         MINISTERIAL = "ministerial", _("Ministerial meeting")
 
-    State = models.TextChoices("State", [(s.value, s.value) for s in EngagementState])
-
     slug = models.SlugField(unique=True)
     title = models.CharField(_("title"), max_length=200)
     kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
     starts_at = models.DateTimeField(_("starts at"))
     ends_at = models.DateTimeField(_("ends at"))
     host = models.ForeignKey(Delegation, on_delete=models.PROTECT, related_name="hosted_engagements")
-    state = models.CharField(max_length=16, choices=State.choices, default=EngagementState.SCHEDULED)
+    state = models.CharField(max_length=16, choices=[(s.value, label) for s, label in STATE_LABELS.items()],
+                             default=EngagementState.SCHEDULED)
     trip = models.ForeignKey("trips.Trip", null=True, blank=True, on_delete=models.SET_NULL,
                              related_name="engagements")
     stop = models.ForeignKey("trips.Stop", null=True, blank=True, on_delete=models.SET_NULL,
@@ -62,11 +72,10 @@ class Engagement(models.Model):
 
 
 class Participation(models.Model):
-    Roles = models.TextChoices("Roles", [(r.value, r.value.replace("_", " ")) for r in Role])
 
     engagement = models.ForeignKey(Engagement, on_delete=models.CASCADE, related_name="participations")
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="participations")
-    role = models.CharField(max_length=32, choices=Roles.choices)
+    role = models.CharField(max_length=32, choices=[(r.value, label) for r, label in ROLE_LABELS.items()])
     precedence = models.PositiveSmallIntegerField(null=True, blank=True,
                                                   help_text="Explicit position in this engagement's order")
     publisher_id = models.BigIntegerField(default=random_media_id, editable=False)

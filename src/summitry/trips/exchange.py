@@ -12,6 +12,7 @@ from datetime import datetime, time
 from typing import Any, Literal
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -143,6 +144,10 @@ class PlanIn(_In):
     people: list[PersonIn] = []
     trips: list[TripIn] = []
     engagements: list[EngagementIn] = []
+    protocol_officers: list[str] = Field(default=[], description="people (slugs) who may plan trips")
+
+
+PROTOCOL_GROUP = "Protocol office"
 
 
 def _describe(exc: ValidationError) -> str:
@@ -212,6 +217,14 @@ def load(data: Any) -> dict[str, int]:
                 "user": user, "delegation": delegations.get(p.delegation, "delegation", f"people.{i}"),
                 "given_name": p.given_name, "family_name": p.family_name, "honorific": p.honorific,
                 "title": p.title, "rank": p.rank, "language": p.language, "timezone": p.timezone})[0]
+        if plan.protocol_officers:
+            group, _ = Group.objects.get_or_create(name=PROTOCOL_GROUP)
+            group.permissions.add(Permission.objects.get(codename="plan_trips", content_type__app_label="trips"))
+            for slug in plan.protocol_officers:
+                officer = people.get(slug, "person", "protocol_officers")
+                if officer.user is None:
+                    raise PlanError(f"protocol_officers: {slug!r} has no user account")
+                officer.user.groups.add(group)
         for i, t in enumerate(plan.trips):
             where = f"trips.{i}"
             trip = Trip.objects.update_or_create(slug=t.slug, defaults={

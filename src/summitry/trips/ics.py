@@ -1,0 +1,69 @@
+"""iCalendar: each participant's invitation and personal feed, in their own time zone (with VTIMEZONE),
+with SEQUENCE raised at every change and cancellations that calendar programs apply."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.utils import timezone
+from icalendar import Calendar, Event, vCalAddress, vText
+
+from summitry.accounts.models import Person
+from summitry.domain.access import EngagementState
+from summitry.domain.planning import local
+from summitry.meetings.models import Engagement
+
+PRODID = "-//Summitry//Virtual diplomatic travel//EN"
+
+
+def _calendar(method: str | None) -> Calendar:
+    cal = Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    if method:
+        cal.add("method", method)
+    return cal
+
+
+def _event(e: Engagement, person: Person, base_url: str) -> Event:
+    tz = person.tz
+    ev = Event()
+    ev.add("uid", f"{e.slug}@summitry")
+    ev.add("sequence", e.sequence)
+    ev.add("dtstamp", timezone.now())
+    ev.add("dtstart", local(e.starts_at, tz))
+    ev.add("dtend", local(e.ends_at, tz))
+    ev.add("summary", e.title)
+    ev.add("location", f"{base_url}/engagements/{e.slug}/")
+    ev.add("url", f"{base_url}/engagements/{e.slug}/")
+    ev.add("description", f"{e.get_kind_display()} hosted by {e.host.name}. Languages: {e.languages}.")
+    cancelled = e.state == EngagementState.CANCELLED
+    ev.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    organizer = vCalAddress("mailto:protocol@summitry.invalid")
+    organizer.params["cn"] = vText(e.host.name)
+    ev.add("organizer", organizer)
+    for p in e.participations.all():
+        attendee = vCalAddress(f"urn:summitry:person:{p.person.slug}")
+        attendee.params["cn"] = vText(str(p.person))
+        attendee.params["role"] = vText("REQ-PARTICIPANT")
+        ev.add("attendee", attendee)
+    return ev
+
+
+def invitation(e: Engagement, person: Person, base_url: str) -> bytes:
+    """REQUEST, or CANCEL once the engagement is cancelled: calendar programs update the same UID."""
+    cancelled = e.state == EngagementState.CANCELLED
+    cal = _calendar("CANCEL" if cancelled else "REQUEST")
+    cal.add_component(_event(e, person, base_url))
+    cal.add_missing_timezones()
+    return bytes(cal.to_ical())
+
+
+def feed(person: Person, engagements: Iterable[Engagement], base_url: str) -> bytes:
+    cal = _calendar("PUBLISH")
+    cal.add("x-wr-calname", f"Summitry: {person}")
+    cal.add("x-wr-timezone", person.tz)
+    for e in engagements:
+        cal.add_component(_event(e, person, base_url))
+    cal.add_missing_timezones()
+    return bytes(cal.to_ical())
