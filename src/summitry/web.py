@@ -23,3 +23,20 @@ class SecurityHeadersMiddleware:
             response.headers.setdefault("Content-Security-Policy", CSP)
         response.headers.setdefault("Permissions-Policy", "camera=(self), microphone=(self), geolocation=()")
         return response
+
+
+class PersonLanguageMiddleware:
+    """Speak each person's language unless they chose another one with the language switcher."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from django.conf import settings
+        from django.utils import translation
+
+        person = getattr(request.user, "person", None) if request.user.is_authenticated else None
+        if person is not None and settings.LANGUAGE_COOKIE_NAME not in request.COOKIES:
+            translation.activate(person.language)
+            request.LANGUAGE_CODE = person.language
+        return self.get_response(request)

@@ -1,0 +1,270 @@
+"""JSON API for planning (django-ninja): trips, stops, engagements, warnings, slots, plans, the week."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from typing import Any
+
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from ninja import Router, Schema
+from ninja.errors import HttpError
+from ninja.security import django_auth
+
+from summitry.accounts.models import Country, Delegation, Person
+from summitry.domain.access import Role
+from summitry.domain.planning import local
+from summitry.meetings.models import Engagement
+
+from . import exchange, services
+from .models import Trip
+
+router = Router(tags=["planning"], auth=django_auth)
+PLAN = "trips.plan_trips"
+
+
+def _planner(request: HttpRequest) -> None:
+    if not request.user.has_perm(PLAN):
+        raise HttpError(403, "Only the protocol office may plan trips.")
+
+
+class StopOut(Schema):
+    order: int
+    country: str
+    capital: str
+    timezone: str
+
+
+class TripOut(Schema):
+    slug: str
+    title: str
+    organizer: str
+    traveller: str | None
+    stops: list[StopOut]
+
+
+class TripIn(Schema):
+    slug: str
+    title: str
+    organizer: str
+    traveller: str | None = None
+
+
+class StopIn(Schema):
+    country: str
+
+
+class LocalTime(Schema):
+    capital: str
+    timezone: str
+    starts: datetime
+    ends: datetime
+
+
+class EngagementOut(Schema):
+    slug: str
+    title: str
+    kind: str
+    host: str
+    state: str
+    starts_at: datetime
+    ends_at: datetime
+    local_times: list[LocalTime]
+    participants: list[str]
+
+
+class ParticipantIn(Schema):
+    person: str
+    role: Role
+
+
+class EngagementIn(Schema):
+    slug: str
+    title: str
+    kind: Engagement.Kind
+    host: str
+    starts_at: datetime
+    ends_at: datetime
+    stop: int | None = None
+    languages: list[str] = ["en"]
+    participants: list[ParticipantIn] = []
+
+
+class WarningOut(Schema):
+    code: str
+    engagement: str
+    subject: str
+    message: str
+
+
+class SlotOut(Schema):
+    starts_at: datetime
+    ends_at: datetime
+    local_times: list[LocalTime]
+
+
+class RescheduleIn(Schema):
+    starts_at: datetime
+
+
+class ImportOut(Schema):
+    countries: int
+    delegations: int
+    people: int
+    trips: int
+    engagements: int
+
+
+def _trip_out(t: Trip) -> dict[str, Any]:
+    return {"slug": t.slug, "title": t.title, "organizer": t.organizer.slug,
+            "traveller": t.traveller.slug if t.traveller else None,
+            "stops": [{"order": s.order, "country": s.country.code, "capital": s.country.capital,
+                       "timezone": s.country.timezone} for s in t.stops.all()]}
+
+
+def _zones(e: Engagement) -> list[tuple[str, str]]:
+    zones = {e.host.country.timezone: e.host.country.capital}
+    for p in e.participations.all():
+        zones.setdefault(p.person.delegation.country.timezone, p.person.delegation.country.capital)
+    return [(cap, tz) for tz, cap in zones.items()]
+
+
+def _local_times(start: datetime, end: datetime, zones: list[tuple[str, str]]) -> list[dict[str, Any]]:
+    return [{"capital": cap, "timezone": tz, "starts": local(start, tz), "ends": local(end, tz)} for cap, tz in zones]
+
+
+def _engagement_out(e: Engagement) -> dict[str, Any]:
+    return {"slug": e.slug, "title": e.title, "kind": e.kind, "host": e.host.slug, "state": e.state,
+            "starts_at": e.starts_at, "ends_at": e.ends_at, "local_times": _local_times(e.starts_at, e.ends_at,
+                                                                                        _zones(e)),
+            "participants": [p.person.slug for p in services.ordered_participants(e)]}
+
+
+def _trip(slug: str) -> Trip:
+    return get_object_or_404(Trip.objects.select_related("organizer", "traveller").prefetch_related(
+        "stops__country"), slug=slug)
+
+
+def _get(model: Any, what: str, **kw: Any) -> Any:
+    obj = model.objects.filter(**kw).first()
+    if obj is None:
+        raise HttpError(400, f"Unknown {what} {next(iter(kw.values()))!r}.")
+    return obj
+
+
+@router.get("/trips", response=list[TripOut], summary="All trips")
+def list_trips(request: HttpRequest) -> list[dict[str, Any]]:
+    return [_trip_out(t) for t in Trip.objects.select_related("organizer", "traveller").prefetch_related(
+        "stops__country")]
+
+
+@router.post("/trips", response={201: TripOut}, summary="Create a trip")
+def create_trip(request: HttpRequest, body: TripIn) -> tuple[int, dict[str, Any]]:
+    _planner(request)
+    try:
+        trip = services.create_trip(slug=body.slug, title=body.title,
+                                    organizer=_get(Delegation, "delegation", slug=body.organizer),
+                                    traveller=_get(Person, "person", slug=body.traveller) if body.traveller else None)
+    except exchange.PlanError as exc:
+        raise HttpError(409, str(exc)) from None
+    return 201, _trip_out(trip)
+
+
+@router.get("/trips/{slug}", response=TripOut, summary="One trip")
+def get_trip(request: HttpRequest, slug: str) -> dict[str, Any]:
+    return _trip_out(_trip(slug))
+
+
+@router.post("/trips/{slug}/stops", response={201: TripOut}, summary="Add a stop")
+def add_stop(request: HttpRequest, slug: str, body: StopIn) -> tuple[int, dict[str, Any]]:
+    _planner(request)
+    trip = _trip(slug)
+    services.add_stop(trip, _get(Country, "country", code=body.country))
+    return 201, _trip_out(_trip(slug))
+
+
+@router.get("/trips/{slug}/engagements", response=list[EngagementOut], summary="A trip's engagements")
+def trip_engagements(request: HttpRequest, slug: str) -> list[dict[str, Any]]:
+    return [_engagement_out(e) for e in services.trip_engagements(_trip(slug))]
+
+
+@router.post("/trips/{slug}/engagements", response={201: EngagementOut}, summary="Add an engagement")
+def add_engagement(request: HttpRequest, slug: str, body: EngagementIn) -> tuple[int, dict[str, Any]]:
+    _planner(request)
+    trip = _trip(slug)
+    stop = None
+    if body.stop is not None:
+        stop = trip.stops.filter(order=body.stop).first()
+        if stop is None:
+            raise HttpError(400, f"Trip {slug!r} has no stop {body.stop}.")
+    invitees = [services.Invitee(_get(Person, "person", slug=p.person), p.role) for p in body.participants]
+    try:
+        e = services.create_engagement(trip=trip, stop=stop, slug=body.slug, title=body.title, kind=body.kind,
+                                       host=_get(Delegation, "delegation", slug=body.host),
+                                       starts_at=body.starts_at, ends_at=body.ends_at, invitees=invitees,
+                                       languages=body.languages)
+    except exchange.PlanError as exc:
+        raise HttpError(400, str(exc)) from None
+    return 201, _engagement_out(e)
+
+
+@router.get("/trips/{slug}/warnings", response=list[WarningOut], summary="Conflicts and warnings of a trip")
+def trip_warnings(request: HttpRequest, slug: str) -> list[dict[str, Any]]:
+    return [w.__dict__ for w in services.warnings_for(services.trip_engagements(_trip(slug)))]
+
+
+@router.get("/trips/{slug}/export", summary="The trip as a plan file (summitry.plan/1)")
+def export_trip(request: HttpRequest, slug: str) -> dict[str, Any]:
+    return exchange.export_trip(_trip(slug))
+
+
+@router.post("/plans/import", response={200: ImportOut}, summary="Import a plan file; all or nothing",
+             openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
+                 "schema": {"type": "object", "description": "A plan: see docs/plan-format.md"}}}}})
+def import_plan(request: HttpRequest) -> dict[str, int]:
+    _planner(request)
+    try:
+        data = json.loads(request.body)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise HttpError(400, "The body is not JSON.") from None
+    try:
+        return exchange.load(data)
+    except exchange.PlanError as exc:
+        raise HttpError(400, f"Nothing was imported: {exc}") from None
+
+
+def _engagement(slug: str) -> Engagement:
+    return get_object_or_404(Engagement.objects.select_related("host__country").prefetch_related(
+        "participations__person__delegation__country"), slug=slug)
+
+
+@router.get("/engagements/{slug}/slots", response=list[SlotOut], summary="Slots when every party works")
+def slots(request: HttpRequest, slug: str, days: int = 3) -> list[dict[str, Any]]:
+    e = _engagement(slug)
+    zones = _zones(e)
+    return [{"starts_at": s.start, "ends_at": s.end, "local_times": _local_times(s.start, s.end, zones)}
+            for s in services.suggestions(e, days=max(1, min(days, 14)))]
+
+
+@router.post("/engagements/{slug}/reschedule", response=EngagementOut, summary="Move an engagement")
+def reschedule(request: HttpRequest, slug: str, body: RescheduleIn) -> dict[str, Any]:
+    _planner(request)
+    e = _engagement(slug)
+    try:
+        services.reschedule(e, body.starts_at)
+    except exchange.PlanError as exc:
+        raise HttpError(400, str(exc)) from None
+    return _engagement_out(_engagement(slug))
+
+
+@router.post("/engagements/{slug}/cancel", response=EngagementOut, summary="Cancel an engagement")
+def cancel(request: HttpRequest, slug: str) -> dict[str, Any]:
+    _planner(request)
+    services.cancel(_engagement(slug))
+    return _engagement_out(_engagement(slug))
+
+
+@router.get("/calendar/week", response=list[EngagementOut], summary="Every ministry's engagements in a week")
+def week(request: HttpRequest, start: date, ministry: str = "", country: str = "") -> list[dict[str, Any]]:
+    return [_engagement_out(e) for e in services.week(start, ministry=ministry, country=country)]
