@@ -50,6 +50,7 @@ test: install lint test-js
 	bash scripts/test.sh
 
 bench: install
+	$(BIN)/python bench/plan.py
 	$(BIN)/python bench/join.py
 
 clean:

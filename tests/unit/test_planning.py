@@ -90,6 +90,12 @@ def test_at_local_shows_the_asked_clock_time_unless_it_did_not_exist(day, clock,
 
 # --- intervals and working hours ----------------------------------------------------------------
 
+def test_durations_are_real_time_across_the_clock_change():
+    # 01:00 to 03:30 on 14 March 2021 in New York lasts 1 h 30 min: 02:00-03:00 never happened
+    span = Interval(at_local(date(2021, 3, 14), time(1), NY), at_local(date(2021, 3, 14), time(3, 30), NY))
+    assert span.duration == timedelta(minutes=90)
+
+
 def test_end_before_start_is_refused():
     with pytest.raises(PlanningError, match="end after it starts"):
         Interval(utc(2021, 2, 26, 18), utc(2021, 2, 26, 17))
@@ -218,3 +224,35 @@ def test_precedence_puts_every_host_before_every_guest(seats):
 
 def test_zoneinfo_is_the_source():
     assert ZoneInfo(MX).key == zone(MX).key
+
+
+def _brute_force_slots(q: SlotQuery) -> list[Interval]:
+    """Every aligned start in turn: the obvious (slow) reading of the rule."""
+    origin = at_local(q.first_day, time(0), q.parties[0].hours.tz).astimezone(UTC)
+    last = at_local(q.first_day + timedelta(days=q.days), time(0), q.parties[0].hours.tz).astimezone(UTC)
+    out, t = [], origin
+    while t + q.duration <= last and len(out) < q.limit:
+        slot = Interval(t, t + q.duration)
+        if all(p.hours.contains(slot) and not holiday(p.country, local(t, p.hours.tz).date(), p.subdivision)
+               for p in q.parties) and not any(slot.overlaps(b) for b in q.busy):
+            out.append(slot)
+            t += max(q.step, q.duration)
+            continue
+        t += q.step
+    return out
+
+
+TOKYO = Party("jp", "Tokyo", "JP", WorkingHours("Asia/Tokyo"))
+PARIS = Party("fr", "Paris", "FR", WorkingHours("Europe/Paris", time(8, 30), time(19, 0)))
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(1, 12), st.sampled_from([(US, MEX), (US, CA, MEX), (CA, PARIS), (PARIS, TOKYO), (MEX, TOKYO)]),
+       st.dates(min_value=date(2021, 1, 1), max_value=date(2023, 12, 31)), st.integers(1, 4),
+       st.lists(st.tuples(st.integers(0, 4 * 24 * 4), st.integers(1, 16)), max_size=4))
+def test_window_search_finds_exactly_what_brute_force_finds(quarters, parties, day, days, busy):
+    origin = at_local(day, time(0), parties[0].hours.tz)
+    q = SlotQuery(timedelta(minutes=15 * quarters), parties, day, days=days, limit=6,
+                  busy=tuple(Interval(origin + timedelta(minutes=15 * s), origin + timedelta(minutes=15 * (s + n)))
+                             for s, n in busy))
+    assert suggest_slots(q) == _brute_force_slots(q)

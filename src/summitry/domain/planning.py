@@ -22,8 +22,10 @@ class PlanningError(ValueError):
     """A rule was broken by the input itself (unknown zone, end before start...)."""
 
 
+@lru_cache(maxsize=1024)
 def zone(name: str) -> ZoneInfo:
-    """The IANA zone, or a PlanningError naming the unknown one."""
+    """The IANA zone, or a PlanningError naming the unknown one. Cached here: zoneinfo keeps only a few
+    zones strongly and reloads the others from disk."""
     if not name or name not in _zones():
         raise PlanningError(f"unknown time zone {name!r}")
     try:
@@ -53,12 +55,17 @@ def at_local(day: date, clock: time, tz: str) -> datetime:
 
 @dataclass(frozen=True, order=True)
 class Interval:
+    """A span of absolute time, kept in UTC: Python adds and subtracts aware datetimes of one zone on
+    the wall clock, which is wrong across a change of summer time."""
+
     start: datetime
     end: datetime
 
     def __post_init__(self) -> None:
         if self.start.tzinfo is None or self.end.tzinfo is None:
             raise PlanningError("intervals need timezone-aware datetimes")
+        object.__setattr__(self, "start", self.start.astimezone(UTC))
+        object.__setattr__(self, "end", self.end.astimezone(UTC))
         if self.end <= self.start:
             raise PlanningError("an engagement must end after it starts")
 
@@ -221,30 +228,74 @@ class SlotQuery:
     limit: int = 5
 
 
+def _working_windows(p: Party, first: datetime, last: datetime) -> list[tuple[datetime, datetime]]:
+    """The party's working hours between two instants, as UTC windows, skipping days off and holidays."""
+    out = []
+    day = local(first, p.hours.tz).date() - timedelta(days=1)
+    while True:
+        opens = at_local(day, p.hours.start, p.hours.tz)
+        if opens >= last:
+            return out
+        closes = at_local(day, p.hours.end, p.hours.tz)
+        if (day.isoweekday() in p.hours.weekdays and closes > first
+                and not holiday(p.country, day, p.subdivision)):
+            out.append((max(opens, first).astimezone(UTC), min(closes, last).astimezone(UTC)))
+        day += timedelta(days=1)
+
+
+def _intersect(a: list[tuple[datetime, datetime]], b: list[tuple[datetime, datetime]]) -> list[tuple[datetime, datetime]]:
+    out, i, j = [], 0, 0
+    while i < len(a) and j < len(b):
+        lo, hi = max(a[i][0], b[j][0]), min(a[i][1], b[j][1])
+        if lo < hi:
+            out.append((lo, hi))
+        if a[i][1] < b[j][1]:
+            i += 1
+        else:
+            j += 1
+    return out
+
+
+def _subtract(windows: list[tuple[datetime, datetime]], busy: Sequence[Interval]) -> list[tuple[datetime, datetime]]:
+    out = []
+    for lo, hi in windows:
+        for b in busy:
+            if b.end <= lo or b.start >= hi:
+                continue
+            if b.start > lo:
+                out.append((lo, b.start))
+            lo = max(lo, b.end)
+            if lo >= hi:
+                break
+        if lo < hi:
+            out.append((lo, hi))
+    return out
+
+
 def suggest_slots(q: SlotQuery) -> list[Interval]:
     """Start times, earliest first, when every party is within working hours on a working day that is
-    not a public holiday for it, and none of the people concerned is busy."""
+    not a public holiday for it, and none of the people concerned is busy. Starts fall on multiples of
+    ``step`` from midnight of the first day on the first party's clocks; suggested slots do not overlap.
+
+    Computed by intersecting each party's working windows and removing busy times, so the cost grows
+    with parties x days, not with the number of candidate start times."""
     if not q.parties:
         return []
-    if q.duration <= timedelta(0):
-        raise PlanningError("a slot needs a positive duration")
-    anchor = q.parties[0].hours.tz
+    if q.duration <= timedelta(0) or q.step <= timedelta(0):
+        raise PlanningError("a slot needs a positive duration and step")
+    origin = at_local(q.first_day, time(0, 0), q.parties[0].hours.tz).astimezone(UTC)
+    last = at_local(q.first_day + timedelta(days=q.days), time(0, 0), q.parties[0].hours.tz).astimezone(UTC)
+    free = _working_windows(q.parties[0], origin, last)
+    for p in q.parties[1:]:
+        free = _intersect(free, _working_windows(p, origin, last))
+    free = _subtract(free, sorted(q.busy))
     out: list[Interval] = []
-    busy = sorted(q.busy)
-    for offset in range(q.days):
-        day = q.first_day + timedelta(days=offset)
-        # the window on the first party's clocks bounds the search; every party is then checked
-        start = at_local(day, time(0, 0), anchor)
-        end = start + timedelta(days=1)
-        t = start
-        while t + q.duration <= end and len(out) < q.limit:
-            slot = Interval(t, t + q.duration)
-            if all(p.hours.contains(slot) and not holiday(p.country, local(t, p.hours.tz).date(), p.subdivision)
-                   for p in q.parties) and not any(slot.overlaps(b) for b in busy):
-                out.append(slot)
-                t += max(q.step, q.duration)
-                continue
-            t += q.step
+    for lo, hi in free:
+        t = origin + -((origin - lo) // q.step) * q.step  # first aligned start at or after lo
+        while t + q.duration <= hi and len(out) < q.limit:
+            out.append(Interval(t, t + q.duration))
+            t += max(q.step, q.duration)
+            t = origin + -((origin - t) // q.step) * q.step
         if len(out) >= q.limit:
             break
     return out

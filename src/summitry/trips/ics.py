@@ -4,9 +4,11 @@ with SEQUENCE raised at every change and cancellations that calendar programs ap
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date
+from functools import lru_cache
 
 from django.utils import timezone
-from icalendar import Calendar, Event, vCalAddress, vText
+from icalendar import Calendar, Event, Timezone, vCalAddress, vText
 
 from summitry.accounts.models import Person
 from summitry.domain.access import EngagementState
@@ -50,12 +52,23 @@ def _event(e: Engagement, person: Person, base_url: str) -> Event:
     return ev
 
 
+@lru_cache(maxsize=512)
+def _vtimezone(tz: str, first_year: int, last_year: int) -> Timezone:
+    """VTIMEZONE for the years the events span (computing it is the costly part of a feed)."""
+    return Timezone.from_tzid(tz, first_date=date(first_year, 1, 1), last_date=date(last_year + 1, 1, 1))
+
+
+def _add_timezone(cal: Calendar, tz: str, engagements: list[Engagement]) -> None:
+    years = [e.starts_at.year for e in engagements] or [timezone.now().year]
+    cal.add_component(_vtimezone(tz, min(years), max(years)))
+
+
 def invitation(e: Engagement, person: Person, base_url: str) -> bytes:
     """REQUEST, or CANCEL once the engagement is cancelled: calendar programs update the same UID."""
     cancelled = e.state == EngagementState.CANCELLED
     cal = _calendar("CANCEL" if cancelled else "REQUEST")
+    _add_timezone(cal, person.tz, [e])
     cal.add_component(_event(e, person, base_url))
-    cal.add_missing_timezones()
     return bytes(cal.to_ical())
 
 
@@ -63,7 +76,8 @@ def feed(person: Person, engagements: Iterable[Engagement], base_url: str) -> by
     cal = _calendar("PUBLISH")
     cal.add("x-wr-calname", f"Summitry: {person}")
     cal.add("x-wr-timezone", person.tz)
+    engagements = list(engagements)
+    _add_timezone(cal, person.tz, engagements)
     for e in engagements:
         cal.add_component(_event(e, person, base_url))
-    cal.add_missing_timezones()
     return bytes(cal.to_ical())

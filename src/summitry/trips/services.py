@@ -72,14 +72,30 @@ def trip_engagements(trip: Trip) -> list[Engagement]:
 
 def suggestions(e: Engagement, days: int = 3, limit: int = 5) -> list[Interval]:
     """Slots of the same length from the engagement's day on, when every party works and nobody is busy."""
-    b = booking(e)
-    people = [p.person_id for p in e.participations.all()]
-    first_day = local(e.starts_at, e.host.country.timezone).date()
-    window = (e.starts_at - timedelta(days=1), e.starts_at + timedelta(days=days + 1))
-    busy = tuple(Interval(o.starts_at, o.ends_at) for o in Engagement.objects.filter(
-        participations__person__in=people, starts_at__lt=window[1], ends_at__gt=window[0]).exclude(
-        pk=e.pk).exclude(state=EngagementState.CANCELLED).distinct())
-    return suggest_slots(SlotQuery(b.interval.duration, b.parties, first_day, days=days, busy=busy, limit=limit))
+    return suggestions_for([e], days=days, limit=limit)[e.slug]
+
+
+def suggestions_for(engagements: Sequence[Engagement], days: int = 3, limit: int = 5) -> dict[str, list[Interval]]:
+    """Suggestions for several engagements, reading everyone's other engagements in one query."""
+    if not engagements:
+        return {}
+    first = min(e.starts_at for e in engagements) - timedelta(days=1)
+    last = max(e.starts_at for e in engagements) + timedelta(days=days + 1)
+    people = {p.person_id for e in engagements for p in e.participations.all()}
+    busy_by_person: dict[int, list[tuple[int, Interval]]] = {}
+    for person_id, pk, start, end in (Participation.objects.filter(
+            person__in=people, engagement__starts_at__lt=last, engagement__ends_at__gt=first)
+            .exclude(engagement__state=EngagementState.CANCELLED)
+            .values_list("person_id", "engagement_id", "engagement__starts_at", "engagement__ends_at")):
+        busy_by_person.setdefault(person_id, []).append((pk, Interval(start, end)))
+    out = {}
+    for e in engagements:
+        b = booking(e)
+        busy = {iv for p in e.participations.all() for pk, iv in busy_by_person.get(p.person_id, []) if pk != e.pk}
+        first_day = local(e.starts_at, e.host.country.timezone).date()
+        out[e.slug] = suggest_slots(SlotQuery(b.interval.duration, b.parties, first_day, days=days,
+                                              busy=tuple(busy), limit=limit))
+    return out
 
 
 @transaction.atomic

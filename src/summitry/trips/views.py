@@ -71,11 +71,13 @@ def _timeline(trip: Trip, viewer_tz: str) -> dict[str, Any]:
     for w in warnings:
         by_engagement.setdefault(w.engagement, []).append(w)
     days: OrderedDict[date, list[dict[str, Any]]] = OrderedDict()
+    movable = {w.engagement for w in warnings if w.code in ("outside_working_hours", "public_holiday",
+                                                              "double_booked")}
+    suggested = services.suggestions_for([e for e in engagements if e.slug in movable], limit=3)
     for e in engagements:
         day = local(e.starts_at, trip.organizer.country.timezone).date()
         mine = by_engagement.get(e.slug, [])
-        slots = services.suggestions(e, limit=3) if any(
-            w.code in ("outside_working_hours", "public_holiday", "double_booked") for w in mine) else []
+        slots = suggested.get(e.slug, [])
         days.setdefault(day, []).append({
             "engagement": e, "warnings": mine, "slots": [
                 {"iso": s.start.isoformat(), "times": [(label, local(s.start, tz)) for label, tz in capitals]}
