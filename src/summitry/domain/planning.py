@@ -228,9 +228,12 @@ class SlotQuery:
     limit: int = 5
 
 
-def _working_windows(p: Party, first: datetime, last: datetime) -> list[tuple[datetime, datetime]]:
+Window = tuple[datetime, datetime]
+
+
+def _working_windows(p: Party, first: datetime, last: datetime) -> list[Window]:
     """The party's working hours between two instants, as UTC windows, skipping days off and holidays."""
-    out = []
+    out: list[Window] = []
     day = local(first, p.hours.tz).date() - timedelta(days=1)
     while True:
         opens = at_local(day, p.hours.start, p.hours.tz)
@@ -243,8 +246,9 @@ def _working_windows(p: Party, first: datetime, last: datetime) -> list[tuple[da
         day += timedelta(days=1)
 
 
-def _intersect(a: list[tuple[datetime, datetime]], b: list[tuple[datetime, datetime]]) -> list[tuple[datetime, datetime]]:
-    out, i, j = [], 0, 0
+def _intersect(a: list[Window], b: list[Window]) -> list[Window]:
+    out: list[Window] = []
+    i = j = 0
     while i < len(a) and j < len(b):
         lo, hi = max(a[i][0], b[j][0]), min(a[i][1], b[j][1])
         if lo < hi:
@@ -256,8 +260,8 @@ def _intersect(a: list[tuple[datetime, datetime]], b: list[tuple[datetime, datet
     return out
 
 
-def _subtract(windows: list[tuple[datetime, datetime]], busy: Sequence[Interval]) -> list[tuple[datetime, datetime]]:
-    out = []
+def _subtract(windows: list[Window], busy: Sequence[Interval]) -> list[Window]:
+    out: list[Window] = []
     for lo, hi in windows:
         for b in busy:
             if b.end <= lo or b.start >= hi:
