@@ -48,3 +48,14 @@ def test_every_role_has_a_non_empty_plugin_list():
     for role in Role:
         rights = rights_for(role)
         assert rights.plugins == (VIDEOROOM,)
+
+
+def test_the_published_plan_schema_matches_the_code():
+    import json
+    from pathlib import Path
+
+    from summitry.trips.exchange import PlanIn
+
+    published = Path(__file__).resolve().parents[2] / "docs" / "plan-format.schema.json"
+    assert json.loads(published.read_text()) == PlanIn.model_json_schema(by_alias=True), (
+        "regenerate docs/plan-format.schema.json from PlanIn.model_json_schema(by_alias=True)")
