@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "summitry.accounts",
     "summitry.meetings",
     "summitry.trips",
+    "summitry.audit",
     "summitry.demo",
 ]
 

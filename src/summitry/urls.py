@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from summitry.accounts.forms import ThrottledAuthenticationForm
 from summitry.api import api
 from summitry.meetings import views as meeting_views
 from summitry.trips import views as trip_views
@@ -20,7 +21,9 @@ urlpatterns = [
     path("trips/<slug:slug>/export.json", trip_views.trip_export, name="trip_export"),
     path("calendar/", trip_views.week, name="week"),
     path("calendar/feed/<str:token>.ics", trip_views.calendar_feed, name="calendar_feed"),
-    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True,
+                                                         authentication_form=ThrottledAuthenticationForm),
+         name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", api.urls),

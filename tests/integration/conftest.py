@@ -27,3 +27,28 @@ async def _close_worker_thread_connections():
     from django.db import connections
 
     await sync_to_async(connections.close_all)()
+
+
+def _audit_triggers(create: bool) -> None:
+    import importlib
+
+    from django.db import connection
+
+    migration = importlib.import_module("summitry.audit.migrations.0002_append_only")
+    with connection.schema_editor() as editor:
+        (migration.forwards if create else migration.backwards)(None, editor)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Test databases are emptied between tests, which the audit trail's append-only triggers would
+    refuse: they are dropped here and put back by ``audit_triggers`` for the tests about them."""
+    with django_db_blocker.unblock():
+        _audit_triggers(create=False)
+
+
+@pytest.fixture
+def audit_triggers(transactional_db):
+    _audit_triggers(create=True)
+    yield
+    _audit_triggers(create=False)

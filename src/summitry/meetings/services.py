@@ -12,6 +12,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import transaction
 from django.utils import timezone
 
+from summitry.audit.log import record
 from summitry.domain.access import EngagementState, Role, rights_for
 from summitry.media import JanusError, RoomSpec
 
@@ -50,13 +51,24 @@ def _issue_grant(user: AbstractBaseUser | AnonymousUser, slug: str) -> tuple[Par
         previous = list(participation.grants.filter(revoked_at__isnull=True))
         participation.grants.filter(revoked_at__isnull=True).update(revoked_at=now, revoked_reason="superseded")
         grant = MediaGrant.objects.create(participation=participation, token=secrets.token_urlsafe(32))
+        for old in previous:
+            record("token_revoked", actor=user.get_username(), engagement=slug, subject=participation.person.slug,
+                   grant=old.pk, reason="superseded")
+        record("token_issued", actor=user.get_username(), engagement=slug, subject=participation.person.slug,
+               grant=grant.pk, role=participation.role, plugins=list(rights_for(Role(participation.role)).plugins))
     return participation, grant, previous
 
 
 @sync_to_async
-def _revoke_in_db(grant_ids: list[int], reason: str) -> None:
-    MediaGrant.objects.filter(pk__in=grant_ids, revoked_at__isnull=True).update(
-        revoked_at=timezone.now(), revoked_reason=reason)
+def _revoke_in_db(grant_ids: list[int], reason: str, actor: str = "system") -> None:
+    with transaction.atomic():
+        grants = list(MediaGrant.objects.select_related("participation__person", "participation__engagement")
+                      .filter(pk__in=grant_ids, revoked_at__isnull=True))
+        MediaGrant.objects.filter(pk__in=[g.pk for g in grants]).update(revoked_at=timezone.now(),
+                                                                       revoked_reason=reason)
+        for g in grants:
+            record("token_revoked", actor=actor, engagement=g.participation.engagement.slug,
+                   subject=g.participation.person.slug, grant=g.pk, reason=reason)
 
 
 async def join(user: AbstractBaseUser | AnonymousUser, slug: str) -> JoinGrant:
@@ -91,11 +103,13 @@ async def leave(user: AbstractBaseUser | AnonymousUser, slug: str) -> int:
         return engagement, participation, list(participation.grants.filter(revoked_at__isnull=True))
 
     engagement, participation, grants = await _active()
-    await _revoke_grants(engagement, [(g, participation.publisher_id) for g in grants], "left")
+    await _revoke_grants(engagement, [(g, participation.publisher_id) for g in grants], "left",
+                         actor=user.get_username())
     return len(grants)
 
 
-async def _revoke_grants(engagement: Engagement, grants: list[tuple[MediaGrant, int]], reason: str) -> None:
+async def _revoke_grants(engagement: Engagement, grants: list[tuple[MediaGrant, int]], reason: str,
+                         actor: str = "system") -> None:
     gw = gateway()
     for grant, publisher_id in grants:
         try:
@@ -103,7 +117,7 @@ async def _revoke_grants(engagement: Engagement, grants: list[tuple[MediaGrant, 
         except JanusError as exc:
             # Janus forgets tokens when it restarts; the grant is dead either way.
             log.warning("revoking grant %s at Janus: %s", grant.pk, exc)
-    await _revoke_in_db([g.pk for g, _ in grants], reason)
+    await _revoke_in_db([g.pk for g, _ in grants], reason, actor)
 
 
 async def end(user: AbstractBaseUser | AnonymousUser, slug: str) -> None:
@@ -121,15 +135,20 @@ async def end(user: AbstractBaseUser | AnonymousUser, slug: str) -> None:
     # Ended first, so that nobody re-joins meanwhile; then the room closes, which tells every
     # participant's browser that the meeting ended; then the tokens die.
     await Engagement.objects.filter(pk=engagement.pk).aupdate(state=EngagementState.ENDED)
+    await sync_to_async(record)("engagement_ended", actor=user.get_username(), engagement=slug)
     try:
         await gateway().close_room(engagement.media_room, engagement.room_secret)
     except JanusError as exc:
         log.warning("closing room of %s: %s", slug, exc)
-    await _revoke_grants(engagement, grants, "ended")
+    await _revoke_grants(engagement, grants, "ended", actor=user.get_username())
 
 
 @sync_to_async
 def forget_media_state() -> int:
     """After Janus (re)starts it knows no tokens: mark every active grant as revoked."""
-    return MediaGrant.objects.filter(revoked_at__isnull=True).update(
-        revoked_at=timezone.now(), revoked_reason="janus_restarted")
+    with transaction.atomic():
+        n = MediaGrant.objects.filter(revoked_at__isnull=True).update(
+            revoked_at=timezone.now(), revoked_reason="janus_restarted")
+        if n:
+            record("tokens_forgotten", reason="janus_restarted", count=n)
+    return n
