@@ -70,7 +70,7 @@ def test_verify_finds_an_edited_or_removed_entry(transactional_db, tamper):
 
 def test_verify_finds_removed_newest_entries(transactional_db):
     entries = [log.record("test", actor="a", n=i) for i in range(3)]
-    _without_triggers(f"DELETE FROM audit_auditentry WHERE id = {entries[-1].pk}")
+    _without_triggers(f"DELETE FROM audit_auditentry WHERE id = {int(entries[-1].pk)}")  # noqa: S608
     with pytest.raises(CommandError, match="entries were removed"):
         call_command("audit", "verify")
 

@@ -34,3 +34,6 @@ class AuditHead(models.Model):
 
     count = models.BigIntegerField(default=0)
     last_hash = models.CharField(max_length=64, default="0" * 64)
+
+    def __str__(self) -> str:
+        return f"{self.count} entries, last {self.last_hash[:12]}"
