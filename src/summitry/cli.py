@@ -133,6 +133,7 @@ async def _bot(args: argparse.Namespace) -> int:
         print(f"summitry bot: no person {args.person!r} with an account", file=sys.stderr)
         return 2
     try:
+        await _admit_from_command_line(person, args.engagement)
         grant = await services.join(person.user, args.engagement)
     except access.NotAllowed as exc:
         print(f"summitry bot: {person} may not join {args.engagement!r}: {exc.reason}", file=sys.stderr)
@@ -169,6 +170,26 @@ async def _bot(args: argparse.Namespace) -> int:
     for feed in report["feeds"]:
         print(f"  feed {feed['feed']}: {feed['frames_decoded']} frames decoded, heard {feed['heard_hz']} Hz")
     return 0
+
+
+async def _admit_from_command_line(person: object, slug: str) -> None:
+    """Whoever runs the bot on the server is an operator: the bot is admitted, and the trail says so."""
+    from asgiref.sync import sync_to_async
+
+    from summitry.meetings import lobby
+    from summitry.meetings.models import Engagement, Participation
+
+    @sync_to_async
+    def _admit() -> None:
+        engagement = Engagement.objects.filter(slug=slug).first()
+        participation = Participation.objects.filter(engagement=engagement, person=person).first()
+        if engagement is None or participation is None:
+            return
+        lobby.check_in(participation, "operator")
+        if participation.role != "host":
+            lobby.decide(engagement, participation.pk, "admitted", "operator (summitry bot)")
+
+    await _admit()
 
 
 def cmd_janus_config(argv: list[str]) -> int:

@@ -43,17 +43,32 @@ def feed_of(server, username: str) -> int:
         "WHERE u.username = ? AND e.slug = ?", username, SLUG)[0][0]
 
 
-async def open_room(page, server, slug=SLUG):
+async def open_room(page, server, slug=SLUG, until="live"):
     await page.goto(f"{server.url}/engagements/{slug}/room")
     await page.get_by_role("button", name="Join meeting").click()
-    await page.wait_for_selector(".room[data-state='live']", timeout=15000)
+    await page.wait_for_selector(f".room[data-state='{until}']", timeout=15000)
+
+
+def admit(server, person, slug=SLUG):
+    """The operator admits someone from the command line (the host does it in the page below)."""
+    done = server.run("lobby", slug, "--admit", person)
+    assert done.returncode == 0, done.stderr
 
 
 async def test_two_browsers_and_a_bot_see_and_hear_each_other(server, launch, tmp_path):
     washington = await sign_in(await launch(tone=WASHINGTON_HZ), server, "blinken")
     ottawa = await sign_in(await launch(tone=OTTAWA_HZ), server, "garneau")
-    await open_room(washington, server)
-    await open_room(ottawa, server)
+    await open_room(washington, server)  # the host: no lobby
+    await open_room(ottawa, server, until="waiting")  # a guest waits until the host admits
+    assert await ottawa.locator(".tile").count() == 0
+    admit_button = washington.get_by_role("button", name="Admit Marc Garneau")
+    await admit_button.wait_for()
+    if os.environ.get("SUMMITRY_UPDATE_SCREENSHOTS"):
+        await washington.screenshot(path=str(SCREENSHOTS / "lobby-host.png"))
+        await ottawa.screenshot(path=str(SCREENSHOTS / "lobby-guest.png"))
+    await admit_button.click()
+    await ottawa.wait_for_selector(".room[data-state='live']", timeout=15000)
+    assert await washington.locator("#lobby").is_hidden()
 
     report = tmp_path / "mexico.json"
     bot = server.bot(SLUG, "--as", "marcelo-ebrard", "--tone", str(MEXICO_HZ), "--seconds", "14",
@@ -131,6 +146,7 @@ async def test_a_signed_in_outsider_is_refused_and_gets_no_token(server, launch)
 
 async def test_no_camera_or_microphone_joins_to_watch_and_listen(server, launch):
     bot = server.bot(SLUG, "--as", "marcelo-ebrard", "--seconds", "20")
+    admit(server, "julie-chung")
     try:
         page = await sign_in(await launch(fake_devices=False), server, "chung")
         await open_room(page, server)
@@ -146,6 +162,7 @@ async def test_no_camera_or_microphone_joins_to_watch_and_listen(server, launch)
 
 async def test_refused_camera_and_microphone_are_explained(server, launch):
     page = await sign_in(await launch(grant_devices=False), server, "chung")
+    admit(server, "julie-chung")
     await open_room(page, server)
     alert = page.locator("#room-alert")
     await alert.wait_for()
@@ -157,6 +174,7 @@ async def test_refused_camera_and_microphone_are_explained(server, launch):
 
 async def test_unreachable_media_server_is_said_plainly(server, launch):
     page = await sign_in(await launch(), server, "garneau")
+    admit(server, "marc-garneau")
 
     async def point_at_nothing(route):
         response = await route.fetch()
@@ -182,6 +200,7 @@ async def test_unreachable_media_server_is_said_plainly(server, launch):
 async def test_the_host_ends_the_meeting_for_everyone(server, launch):
     host = await sign_in(await launch(tone=WASHINGTON_HZ), server, "blinken")
     guest = await sign_in(await launch(tone=OTTAWA_HZ), server, "garneau")
+    admit(server, "marc-garneau", "trilateral-to-end")
     await open_room(host, server, "trilateral-to-end")
     await open_room(guest, server, "trilateral-to-end")
     assert await guest.locator("#end-btn").is_hidden()  # only the host may

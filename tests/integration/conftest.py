@@ -52,3 +52,22 @@ def audit_triggers(transactional_db):
     _audit_triggers(create=True)
     yield
     _audit_triggers(create=False)
+
+
+async def admitted_join(user, slug):
+    """Join as a participant whom the host has admitted from the lobby."""
+    from asgiref.sync import sync_to_async
+
+    from summitry.meetings import lobby, services
+    from summitry.meetings.models import Engagement, Participation
+
+    @sync_to_async
+    def _admit():
+        engagement = Engagement.objects.get(slug=slug)
+        p = Participation.objects.filter(engagement=engagement, person__user=user).first()
+        if p is not None and p.role != "host":
+            lobby.check_in(p, "test")
+            lobby.decide(engagement, p.pk, "admitted", "test")
+
+    await _admit()
+    return await services.join(user, slug)

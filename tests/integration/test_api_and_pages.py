@@ -119,6 +119,14 @@ def test_openapi_schema_lists_the_meeting_endpoints(scenario):
 async def test_api_join_through_janus(scenario, janus, gw):
     client = AsyncClient()
     await client.aforce_login(scenario["blinken"])
+    waiting = await client.post("/api/engagements/canada-bilateral/join")
+    assert waiting.status_code == 202 and waiting.json()["state"] == "waiting"
+    host = AsyncClient()
+    await host.aforce_login(scenario["garneau"])
+    lobby = (await host.get("/api/engagements/canada-bilateral/lobby")).json()
+    assert [w["name"] for w in lobby] == ["Antony Blinken"]
+    admitted = await host.post(f"/api/engagements/canada-bilateral/lobby/{lobby[0]['participation']}/admit")
+    assert admitted.json()["state"] == "admitted"
     resp = await client.post("/api/engagements/canada-bilateral/join")
     assert resp.status_code == 200, resp.content
     body = resp.json()

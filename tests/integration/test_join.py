@@ -16,6 +16,8 @@ from summitry.media.errors import VIDEOROOM_UNAUTHORIZED
 from summitry.meetings import access, services
 from summitry.meetings.models import Engagement, MediaGrant
 
+from .conftest import admitted_join
+
 pytestmark = [pytest.mark.janus, pytest.mark.postgres]
 
 
@@ -33,7 +35,7 @@ async def _join_room(janus, token, room, feed_id):
 
 
 async def test_join_opens_room_and_admits_the_participants_token(scenario, janus, gw):
-    grant = await services.join(scenario["blinken"], "canada-bilateral")
+    grant = await admitted_join(scenario["blinken"], "canada-bilateral")
     engagement = await Engagement.objects.aget(slug="canada-bilateral")
     assert grant.room == engagement.media_room
     tokens = {t["token"]: t["allowed_plugins"] for t in await janus.admin.list_tokens()}
@@ -51,7 +53,7 @@ async def test_janus_refuses_a_client_without_token(scenario, janus, gw):
 
 
 async def test_a_participants_token_reaches_no_other_plugin(scenario, janus, gw):
-    grant = await services.join(scenario["blinken"], "canada-bilateral")
+    grant = await admitted_join(scenario["blinken"], "canada-bilateral")
     async with JanusClient(janus.settings.ws_url, token=grant.token, reconnect=False) as client:
         session = await client.create_session()
         with pytest.raises(JanusPluginNotAllowed) as exc:
@@ -60,15 +62,15 @@ async def test_a_participants_token_reaches_no_other_plugin(scenario, janus, gw)
 
 
 async def test_janus_refuses_another_rooms_token(scenario, janus, gw):
-    canada = await services.join(scenario["garneau"], "canada-bilateral")
-    mexico = await services.join(scenario["blinken"], "mexico-bilateral")
+    canada = await admitted_join(scenario["garneau"], "canada-bilateral")
+    mexico = await admitted_join(scenario["blinken"], "mexico-bilateral")
     with pytest.raises(JanusPluginError) as exc:
         await _join_room(janus, mexico.token, canada.room, 424242)
     assert exc.value.code == VIDEOROOM_UNAUTHORIZED == 433
 
 
 async def test_janus_refuses_a_token_removed_from_the_allowed_list(scenario, janus, gw):
-    grant = await services.join(scenario["blinken"], "canada-bilateral")
+    grant = await admitted_join(scenario["blinken"], "canada-bilateral")
     engagement = await Engagement.objects.aget(slug="canada-bilateral")
     await gw._with_room(lambda vr: vr.disallow(engagement.media_room, engagement.room_secret, [grant.token]))
     with pytest.raises(JanusPluginError) as exc:
@@ -77,7 +79,7 @@ async def test_janus_refuses_a_token_removed_from_the_allowed_list(scenario, jan
 
 
 async def test_clients_cannot_create_rooms(scenario, janus, gw):
-    grant = await services.join(scenario["blinken"], "canada-bilateral")
+    grant = await admitted_join(scenario["blinken"], "canada-bilateral")
     async with JanusClient(janus.settings.ws_url, token=grant.token, reconnect=False) as client:
         handle = await (await client.create_session()).attach("janus.plugin.videoroom")
         with pytest.raises(JanusPluginError) as exc:
@@ -86,7 +88,7 @@ async def test_clients_cannot_create_rooms(scenario, janus, gw):
 
 
 async def test_leave_revokes_token_and_drops_the_participant(scenario, janus, gw):
-    grant = await services.join(scenario["blinken"], "canada-bilateral")
+    grant = await admitted_join(scenario["blinken"], "canada-bilateral")
     # stay in the room as a publisher while leaving from another channel (the browser's "Leave")
     client = JanusClient(janus.settings.ws_url, token=grant.token, reconnect=False)
     await client.connect()
@@ -105,8 +107,8 @@ async def test_leave_revokes_token_and_drops_the_participant(scenario, janus, gw
 
 
 async def test_rejoining_supersedes_the_previous_token(scenario, janus, gw):
-    first = await services.join(scenario["blinken"], "canada-bilateral")
-    second = await services.join(scenario["blinken"], "canada-bilateral")
+    first = await admitted_join(scenario["blinken"], "canada-bilateral")
+    second = await admitted_join(scenario["blinken"], "canada-bilateral")
     tokens = {t["token"] for t in await janus.admin.list_tokens()}
     assert second.token in tokens and first.token not in tokens
     assert (await MediaGrant.objects.aget(token=first.token)).revoked_reason == "superseded"
@@ -115,15 +117,15 @@ async def test_rejoining_supersedes_the_previous_token(scenario, janus, gw):
 async def test_non_participant_gets_no_token(scenario, janus, gw):
     before = len(await janus.admin.list_tokens())
     with pytest.raises(access.NotAllowed) as exc:
-        await services.join(scenario["trudeau"], "canada-bilateral")
+        await admitted_join(scenario["trudeau"], "canada-bilateral")
     assert exc.value.reason == "not_invited"
     assert len(await janus.admin.list_tokens()) == before
     assert not await MediaGrant.objects.filter(participation__person__user=scenario["trudeau"]).aexists()
 
 
 async def test_ending_revokes_everyone_and_closes_the_room(scenario, janus, gw):
-    a = await services.join(scenario["garneau"], "canada-bilateral")
-    b = await services.join(scenario["blinken"], "canada-bilateral")
+    a = await admitted_join(scenario["garneau"], "canada-bilateral")
+    b = await admitted_join(scenario["blinken"], "canada-bilateral")
     with pytest.raises(access.NotAllowed):
         await services.end(scenario["chung"], "canada-bilateral")  # a delegation member may not
     await services.end(scenario["garneau"], "canada-bilateral")
@@ -131,7 +133,7 @@ async def test_ending_revokes_everyone_and_closes_the_room(scenario, janus, gw):
     assert a.token not in tokens and b.token not in tokens
     assert not await gw._with_room(lambda vr: vr.exists(a.room))
     with pytest.raises(access.NotAllowed) as exc:
-        await services.join(scenario["blinken"], "canada-bilateral")
+        await admitted_join(scenario["blinken"], "canada-bilateral")
     assert exc.value.reason == "ended"
 
 
@@ -140,7 +142,7 @@ async def test_unreachable_janus_grants_nothing(scenario, janus, settings):
 
     settings.JANUS = {**settings.JANUS, "WS_PORT": 9, "ADMIN_PORT": 9}
     with pytest.raises(services.MediaUnavailable):
-        await services.join(scenario["blinken"], "canada-bilateral")
+        await admitted_join(scenario["blinken"], "canada-bilateral")
     await gateway().close()
     active = MediaGrant.objects.filter(participation__person__user=scenario["blinken"], revoked_at__isnull=True)
     assert not await active.aexists()
@@ -181,6 +183,6 @@ def _count_grants():
 
 
 async def test_janus_restart_forgets_grants(scenario, janus, gw):
-    await services.join(scenario["blinken"], "canada-bilateral")
+    await admitted_join(scenario["blinken"], "canada-bilateral")
     assert await services.forget_media_state() == 1
     assert await _count_grants() == 1

@@ -38,9 +38,23 @@ def _feed(username):
     return Participation.objects.get(engagement__slug="canada-bilateral", person__user__username=username).publisher_id
 
 
+@sync_to_async
+def _admit(*usernames):
+    from summitry.meetings import lobby
+    from summitry.meetings.models import Engagement
+
+    engagement = Engagement.objects.get(slug="canada-bilateral")
+    for u in usernames:
+        p = Participation.objects.get(engagement=engagement, person__user__username=u)
+        lobby.check_in(p, "test")
+        lobby.decide(engagement, p.pk, "admitted", "test")
+
+
 async def test_participants_see_each_others_microphone_and_camera(scenario):
+    await _admit("blinken", "chung")
     garneau, ok, _ = await _connect(scenario["garneau"])
     assert ok
+    assert await garneau.receive_json_from(timeout=2) == {"lobby": []}  # the host also sees the lobby
     blinken, ok, _ = await _connect(scenario["blinken"])
     assert ok
     await blinken.send_json_to({"muted": True, "camera_off": False})
@@ -71,7 +85,9 @@ async def test_cross_site_origin_is_refused(scenario):
 
 @pytest.mark.parametrize("bad", [{"muted": "yes"}, {"publisher_id": 1, "muted": True}, ["muted"]])
 async def test_bad_messages_close_the_socket_and_nobody_can_speak_for_another(scenario, bad):
+    await _admit("blinken")
     garneau, _, _ = await _connect(scenario["garneau"])
+    await garneau.receive_json_from(timeout=2)
     blinken, _, _ = await _connect(scenario["blinken"])
     await blinken.send_json_to(bad)
     assert (await blinken.receive_output(timeout=2))["type"] == "websocket.close"

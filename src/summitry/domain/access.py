@@ -57,3 +57,13 @@ def may_join(*, is_participant: bool, state: EngagementState) -> Decision:
     if state == EngagementState.CANCELLED:
         return Decision(False, "cancelled")
     return Decision(True)
+
+
+def needs_admission(role: Role) -> bool:
+    """Everyone but the host waits in the lobby until admitted, even when the host is not there yet."""
+    return role != Role.HOST
+
+
+def may_admit(role: Role, *, host_side: bool) -> bool:
+    """The host, or the host delegation's principal acting as the host's delegate."""
+    return role == Role.HOST or (host_side and role == Role.PRINCIPAL)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from asgiref.sync import sync_to_async
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.security import django_auth
 
-from . import access, services
+from . import access, lobby, services
 from .janus import public_ws_url
 from .models import Engagement
 from .roster import roster
@@ -20,6 +20,8 @@ MESSAGES = {
     "not_invited": "You are not a participant in this engagement.",
     "ended": "This engagement has ended.",
     "not_host": "Only the host may do this.",
+    "not_waiting": "That participant is not waiting in the lobby.",
+    "cancelled": "This engagement was cancelled.",
 }
 
 
@@ -49,6 +51,22 @@ class LeaveOut(Schema):
     revoked: int
 
 
+class LobbyOut(Schema):
+    state: str
+    message: str
+
+
+class WaitingEntry(Schema):
+    participation: int
+    name: str
+    title: str
+    delegation: str
+    country: str
+    role: str
+    auth: str
+    since: str
+
+
 async def _engagement(slug: str) -> Engagement:
     try:
         return await Engagement.objects.aget(slug=slug)
@@ -60,14 +78,17 @@ def _refuse(exc: access.NotAllowed) -> HttpError:
     return HttpError(403, MESSAGES.get(exc.reason, "Not allowed."))
 
 
-@router.post("/engagements/{slug}/join", response=JoinOut, summary="Join the engagement's meeting")
-async def join(request: HttpRequest, slug: str) -> JoinOut:
+@router.post("/engagements/{slug}/join", response={200: JoinOut, 202: LobbyOut},
+             summary="Join the engagement's meeting (202: wait in the lobby until the host admits you)")
+async def join(request: HttpRequest, slug: str) -> JoinOut | Status:
     await _engagement(slug)
     user = await request.auser()
     try:
         grant = await services.join(user, slug)
     except access.NotAllowed as exc:
         raise _refuse(exc) from None
+    except lobby.InLobby as exc:
+        return Status(202, LobbyOut(state=exc.state, message="Waiting for the host to admit you."))
     except services.MediaUnavailable:
         raise HttpError(503, "The media server is unreachable. Try again in a moment.") from None
     return JoinOut(janus_url=public_ws_url(request.get_host()), token=grant.token, room=grant.room,
@@ -84,13 +105,13 @@ async def leave(request: HttpRequest, slug: str) -> LeaveOut:
 
 
 @router.post("/engagements/{slug}/end", response={204: None}, summary="End the engagement for everyone")
-async def end(request: HttpRequest, slug: str) -> tuple[int, None]:
+async def end(request: HttpRequest, slug: str) -> Status:
     await _engagement(slug)
     try:
         await services.end(await request.auser(), slug)
     except access.NotAllowed as exc:
         raise _refuse(exc) from None
-    return 204, None
+    return Status(204, None)
 
 
 @router.get("/engagements/{slug}/roster", response=list[RosterEntry], summary="Participants in gallery order")
@@ -102,3 +123,33 @@ async def get_roster(request: HttpRequest, slug: str) -> list[dict[str, object]]
     except access.NotAllowed as exc:
         raise _refuse(exc) from None
     return await sync_to_async(roster)(engagement)
+
+
+@router.get("/engagements/{slug}/lobby", response=list[WaitingEntry], summary="Who waits in the lobby (host)")
+async def get_lobby(request: HttpRequest, slug: str) -> list[dict[str, object]]:
+    engagement = await _engagement(slug)
+    user = await request.auser()
+    try:
+        await sync_to_async(lobby.admitter)(user, engagement)
+    except access.NotAllowed as exc:
+        raise _refuse(exc) from None
+    return await sync_to_async(lobby.waiting)(engagement)
+
+
+async def _decide(request: HttpRequest, slug: str, participation_id: int, state: str) -> LobbyOut:
+    await _engagement(slug)
+    try:
+        admission = await lobby.decide_as(await request.auser(), slug, participation_id, state)
+    except access.NotAllowed as exc:
+        raise _refuse(exc) from None
+    return LobbyOut(state=admission.state, message="")
+
+
+@router.post("/engagements/{slug}/lobby/{participation_id}/admit", response=LobbyOut, summary="Admit (host)")
+async def admit(request: HttpRequest, slug: str, participation_id: int) -> LobbyOut:
+    return await _decide(request, slug, participation_id, "admitted")
+
+
+@router.post("/engagements/{slug}/lobby/{participation_id}/deny", response=LobbyOut, summary="Deny (host)")
+async def deny(request: HttpRequest, slug: str, participation_id: int) -> LobbyOut:
+    return await _decide(request, slug, participation_id, "denied")

@@ -1,6 +1,7 @@
-"""Room presence over WebSocket: each participant announces whether their microphone and camera are
-on, and everyone in the engagement sees it. Only participants connect; each may speak only for
-themselves (the server attaches their publisher id)."""
+"""The room's live channel (WebSocket). Admitted participants announce whether their microphone and
+camera are on and see everyone else's; each speaks only for themselves (the server attaches their
+publisher id). Participants in the lobby hear only whether they were admitted; the host and the
+host's delegate see who waits."""
 
 from __future__ import annotations
 
@@ -9,8 +10,10 @@ from typing import Any
 from asgiref.sync import sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-from . import access
-from .models import Engagement
+from summitry.domain.access import Role, may_admit, needs_admission
+
+from . import access, lobby
+from .models import Admission, Engagement
 
 CLOSE_NOT_ALLOWED = 4403
 CLOSE_NOT_FOUND = 4404
@@ -33,21 +36,42 @@ class RoomPresenceConsumer(AsyncJsonWebsocketConsumer):
         except access.NotAllowed:
             await self.close(code=CLOSE_NOT_ALLOWED)
             return
+        self.engagement = engagement
         self.group = f"engagement-{engagement.pk}"
         self.publisher_id = participation.publisher_id
-        await self.channel_layer.group_add(self.group, self.channel_name)
+        self.in_room = False
+        role = Role(participation.role)
+        self.admits = may_admit(role, host_side=participation.person.delegation_id == engagement.host_id)
+        admitted = not needs_admission(role) or await Admission.objects.filter(
+            participation=participation, state=Admission.State.ADMITTED).aexists()
+        self.groups_joined = [lobby.participant_group(participation.pk)]
+        if self.admits:
+            self.groups_joined.append(lobby.lobby_group(engagement.pk))
+        for group in self.groups_joined:
+            await self.channel_layer.group_add(group, self.channel_name)
         await self.accept()
-        await self.channel_layer.group_send(self.group, {"type": "presence.request"})
+        if self.admits:
+            await self.lobby_changed({})
+        if admitted:
+            await self._enter_room()
+
+    async def _enter_room(self) -> None:
+        if not self.in_room:
+            self.in_room = True
+            await self.channel_layer.group_add(self.group, self.channel_name)
+            await self.channel_layer.group_send(self.group, {"type": "presence.request"})
 
     async def disconnect(self, code: int) -> None:
-        if self.group:
-            await self.channel_layer.group_discard(self.group, self.channel_name)
+        for group in [*getattr(self, "groups_joined", []), *([self.group] if self.group else [])]:
+            await self.channel_layer.group_discard(group, self.channel_name)
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         if (not isinstance(content, dict) or set(content) - {"muted", "camera_off"}
                 or not all(isinstance(v, bool) for v in content.values())):
             await self.close(code=CLOSE_BAD_MESSAGE)
             return
+        if not self.in_room:
+            return  # nobody hears from the lobby
         self.state = {"muted": content.get("muted", False), "camera_off": content.get("camera_off", False)}
         await self._announce()
 
@@ -61,3 +85,11 @@ class RoomPresenceConsumer(AsyncJsonWebsocketConsumer):
 
     async def presence_request(self, event: dict[str, Any]) -> None:
         await self._announce()
+
+    async def lobby_changed(self, event: dict[str, Any]) -> None:
+        await self.send_json({"lobby": await sync_to_async(lobby.waiting)(self.engagement)})
+
+    async def lobby_decided(self, event: dict[str, Any]) -> None:
+        if event["state"] == Admission.State.ADMITTED:
+            await self._enter_room()
+        await self.send_json({"admission": event["state"]})

@@ -104,3 +104,22 @@ class MediaGrant(models.Model):
 
     def __str__(self) -> str:
         return f"grant {self.pk} for {self.participation}"
+
+
+class Admission(models.Model):
+    """Where a participant stands in the engagement's lobby for the current visit."""
+
+    class State(models.TextChoices):
+        WAITING = "waiting", _("Waiting")
+        ADMITTED = "admitted", _("Admitted")
+        DENIED = "denied", _("Denied")
+
+    participation = models.OneToOneField(Participation, on_delete=models.CASCADE, related_name="admission")
+    state = models.CharField(max_length=16, choices=State.choices, default=State.WAITING)
+    requested_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.CharField(max_length=150, blank=True)
+    auth_method = models.CharField(max_length=32, default="password")
+
+    def __str__(self) -> str:
+        return f"{self.participation}: {self.state}"

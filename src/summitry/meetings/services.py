@@ -16,9 +16,9 @@ from summitry.audit.log import record
 from summitry.domain.access import EngagementState, Role, rights_for
 from summitry.media import JanusError, RoomSpec
 
-from . import access
+from . import access, lobby
 from .janus import gateway
-from .models import Engagement, MediaGrant, Participation
+from .models import Admission, Engagement, MediaGrant, Participation
 
 log = logging.getLogger(__name__)
 
@@ -41,12 +41,15 @@ def _room_spec(engagement: Engagement) -> RoomSpec:
 
 
 @sync_to_async
-def _issue_grant(user: AbstractBaseUser | AnonymousUser, slug: str) -> tuple[Participation, MediaGrant,
+def _issue_grant(user: AbstractBaseUser | AnonymousUser, slug: str) -> tuple[Participation, MediaGrant | None,
                                                                             list[MediaGrant]]:
-    """Record a new grant; the participant's earlier active grants are superseded by it."""
+    """Record a new grant (none while the participant waits in the lobby); the participant's earlier
+    active grants are superseded by it."""
     with transaction.atomic():
         engagement = Engagement.objects.select_for_update().get(slug=slug)
         participation = access.participation_for(user, engagement)
+        if lobby.check_in(participation, user.get_username()) != "admitted":
+            return participation, None, []
         now = timezone.now()
         previous = list(participation.grants.filter(revoked_at__isnull=True))
         participation.grants.filter(revoked_at__isnull=True).update(revoked_at=now, revoked_reason="superseded")
@@ -74,6 +77,8 @@ def _revoke_in_db(grant_ids: list[int], reason: str, actor: str = "system") -> N
 async def join(user: AbstractBaseUser | AnonymousUser, slug: str) -> JoinGrant:
     """Admit a participant to the engagement's room: open it if needed, store their token at Janus."""
     participation, grant, previous = await _issue_grant(user, slug)
+    if grant is None:
+        raise lobby.InLobby("waiting")
     engagement = participation.engagement
     gw = gateway()
     rights = rights_for(Role(participation.role))
@@ -100,6 +105,7 @@ async def leave(user: AbstractBaseUser | AnonymousUser, slug: str) -> int:
         participation = Participation.objects.filter(engagement=engagement, person__user=user).first()
         if participation is None:
             raise access.NotAllowed("not_invited")
+        lobby.forget(participation)
         return engagement, participation, list(participation.grants.filter(revoked_at__isnull=True))
 
     engagement, participation, grants = await _active()
@@ -136,6 +142,7 @@ async def end(user: AbstractBaseUser | AnonymousUser, slug: str) -> None:
     # participant's browser that the meeting ended; then the tokens die.
     await Engagement.objects.filter(pk=engagement.pk).aupdate(state=EngagementState.ENDED)
     await sync_to_async(record)("engagement_ended", actor=user.get_username(), engagement=slug)
+    await Admission.objects.filter(participation__engagement=engagement).adelete()
     try:
         await gateway().close_room(engagement.media_room, engagement.room_secret)
     except JanusError as exc:

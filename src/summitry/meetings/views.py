@@ -44,6 +44,7 @@ def room(request: HttpRequest, slug: str) -> HttpResponse:
         "leaveUrl": f"/api/engagements/{engagement.slug}/leave",
         "endUrl": f"/api/engagements/{engagement.slug}/end" if access.may_end(participation) else None,
         "presencePath": f"/ws/engagements/{engagement.slug}/presence",
+        "lobbyUrl": f"/api/engagements/{engagement.slug}/lobby/",
         "roster": roster(engagement),
     }
     return render(request, "meetings/room.html",

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.security import django_auth
 
@@ -160,7 +160,7 @@ def list_trips(request: HttpRequest) -> list[dict[str, Any]]:
 
 
 @router.post("/trips", response={201: TripOut}, summary="Create a trip")
-def create_trip(request: HttpRequest, body: TripIn) -> tuple[int, dict[str, Any]]:
+def create_trip(request: HttpRequest, body: TripIn) -> Status:
     _planner(request)
     try:
         trip = services.create_trip(slug=body.slug, title=body.title,
@@ -168,7 +168,7 @@ def create_trip(request: HttpRequest, body: TripIn) -> tuple[int, dict[str, Any]
                                     traveller=_get(Person, "person", slug=body.traveller) if body.traveller else None)
     except exchange.PlanError as exc:
         raise HttpError(409, str(exc)) from None
-    return 201, _trip_out(trip)
+    return Status(201, _trip_out(trip))
 
 
 @router.get("/trips/{slug}", response=TripOut, summary="One trip")
@@ -177,11 +177,11 @@ def get_trip(request: HttpRequest, slug: str) -> dict[str, Any]:
 
 
 @router.post("/trips/{slug}/stops", response={201: TripOut}, summary="Add a stop")
-def add_stop(request: HttpRequest, slug: str, body: StopIn) -> tuple[int, dict[str, Any]]:
+def add_stop(request: HttpRequest, slug: str, body: StopIn) -> Status:
     _planner(request)
     trip = _trip(slug)
     services.add_stop(trip, _get(Country, "country", code=body.country))
-    return 201, _trip_out(_trip(slug))
+    return Status(201, _trip_out(_trip(slug)))
 
 
 @router.get("/trips/{slug}/engagements", response=list[EngagementOut], summary="A trip's engagements")
@@ -190,7 +190,7 @@ def trip_engagements(request: HttpRequest, slug: str) -> list[dict[str, Any]]:
 
 
 @router.post("/trips/{slug}/engagements", response={201: EngagementOut}, summary="Add an engagement")
-def add_engagement(request: HttpRequest, slug: str, body: EngagementIn) -> tuple[int, dict[str, Any]]:
+def add_engagement(request: HttpRequest, slug: str, body: EngagementIn) -> Status:
     _planner(request)
     trip = _trip(slug)
     stop = None
@@ -206,7 +206,7 @@ def add_engagement(request: HttpRequest, slug: str, body: EngagementIn) -> tuple
                                        languages=body.languages)
     except exchange.PlanError as exc:
         raise HttpError(400, str(exc)) from None
-    return 201, _engagement_out(e)
+    return Status(201, _engagement_out(e))
 
 
 @router.get("/trips/{slug}/warnings", response=list[WarningOut], summary="Conflicts and warnings of a trip")

@@ -66,15 +66,45 @@ function showPresence(id) {
 }
 
 function openPresence() {
+  if (presenceSocket) { announce(); return; }
   const scheme = location.protocol === "https:" ? "wss" : "ws";
   presenceSocket = new WebSocket(`${scheme}://${location.host}${cfg.presencePath}`);
   presenceSocket.addEventListener("open", announce);
   presenceSocket.addEventListener("message", (ev) => {
     const msg = JSON.parse(ev.data);
-    if (Number(msg.publisher_id) === Number(cfg.me)) return;
+    if (msg.lobby) { showLobby(msg.lobby); return; }
+    if (msg.admission === "admitted") { if (!grant) join(); return; }
+    if (msg.admission === "denied") {
+      alertUser(t.lobbyDenied);
+      setStatus(t.notConnected, "error");
+      $("join-btn").disabled = false;
+      return;
+    }
+    if (msg.publisher_id === undefined || Number(msg.publisher_id) === Number(cfg.me)) return;
     presence.set(Number(msg.publisher_id), { muted: msg.muted, camera_off: msg.camera_off });
     showPresence(msg.publisher_id);
   });
+}
+
+function showLobby(entries) {
+  const list = $("lobby-list");
+  list.replaceChildren(...entries.map((w) => {
+    const li = $("lobby-template").content.firstElementChild.cloneNode(true);
+    li.querySelector(".who").textContent = w.name;
+    li.querySelector(".what").textContent = ` · ${w.delegation} · ${w.role.replace("_", " ")} · ${t.signedInWith} ${w.auth}`;
+    li.dataset.participation = String(w.participation);
+    const act = (verb) => async () => {
+      li.querySelectorAll("button").forEach((b) => { b.disabled = true; });
+      const res = await api(`${cfg.lobbyUrl}${w.participation}/${verb}`);
+      if (!res.ok) alertUser((res.body && res.body.detail) || t.refused);
+    };
+    li.querySelector(".admit").setAttribute("aria-label", `${li.querySelector(".admit").textContent} ${w.name}`);
+    li.querySelector(".deny").setAttribute("aria-label", `${li.querySelector(".deny").textContent} ${w.name}`);
+    li.querySelector(".admit").addEventListener("click", act("admit"));
+    li.querySelector(".deny").addEventListener("click", act("deny"));
+    return li;
+  }));
+  $("lobby").hidden = entries.length === 0;
 }
 
 function announce() {
@@ -118,10 +148,17 @@ function showLocal(stream) {
 }
 
 async function join() {
+  left = false;
   $("join-btn").disabled = true;
   alertUser("");
   setStatus(t.connecting, "connecting");
   const res = await api(cfg.joinUrl);
+  if (res.status === 202) {
+    setStatus(t.waiting, "waiting");
+    alertUser(t.waiting, "info");
+    openPresence();
+    return;
+  }
   if (!res.ok) {
     alertUser(res.status === 503 ? t.janusDown : (res.body && res.body.detail) || t.refused);
     setStatus(t.notConnected, "error");
@@ -129,6 +166,7 @@ async function join() {
     return;
   }
   grant = res.body;
+  alertUser("");
   const media = grant.publish ? await acquireMedia() : { stream: null, warning: null };
   localStream = media.stream;
   if (media.warning) alertUser({ "no-camera": t.noCamera, denied: t.denied, "no-devices": t.noDevices, insecure: t.insecure }[media.warning] || t.noDevices, "warning");
@@ -258,6 +296,7 @@ function unsubscribe(feed) {
 
 function teardown() {
   left = true;
+  grant = null;
   if (presenceSocket) { presenceSocket.close(); presenceSocket = null; }
   subscribers.forEach((_, feed) => unsubscribe(feed));
   if (localStream) localStream.getTracks().forEach((tr) => tr.stop());
