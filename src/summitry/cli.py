@@ -31,7 +31,8 @@ def _django() -> None:
     django.setup()
 
 
-async def _serve(host: str, port: int, with_janus: bool, banner: str = "") -> None:
+async def _serve(host: str, port: int, with_janus: bool, banner: str = "", certfile: str | None = None,
+                 keyfile: str | None = None) -> None:
     import uvicorn
 
     from summitry.media import JanusSupervisor
@@ -47,18 +48,38 @@ async def _serve(host: str, port: int, with_janus: bool, banner: str = "") -> No
     if supervisor is not None:
         await supervisor.start()
     config = uvicorn.Config("summitry.asgi:application", host=host, port=port, log_level="info",
-                            lifespan="off", ws="websockets", proxy_headers=False)
+                            lifespan="off", ws="websockets", proxy_headers=False,
+                            ssl_certfile=certfile, ssl_keyfile=keyfile)
     server = uvicorn.Server(config)
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, lambda: setattr(server, "should_exit", True))
     if banner:
         print(banner, flush=True)
+    schedule = asyncio.create_task(_segment_schedule())
     try:
         await server.serve()
     finally:
+        schedule.cancel()
         if supervisor is not None:
             await supervisor.stop()
+
+
+async def _segment_schedule() -> None:
+    """Every second, put in force the segments whose scheduled start has come."""
+    from datetime import UTC, datetime
+
+    from summitry.meetings import services
+
+    last = datetime.now(UTC)
+    while True:
+        await asyncio.sleep(1)
+        now = datetime.now(UTC)
+        try:
+            await services.apply_schedule(last, now)
+        except Exception:
+            log.exception("applying the segment schedule failed")
+        last = now
 
 
 def cmd_serve(argv: list[str], banner: str = "") -> int:
@@ -66,10 +87,16 @@ def cmd_serve(argv: list[str], banner: str = "") -> int:
     p.add_argument("--host", default=os.environ.get("SUMMITRY_HOST", "127.0.0.1"))
     p.add_argument("--port", type=int, default=int(os.environ.get("SUMMITRY_PORT", "8000")))
     p.add_argument("--no-janus", action="store_true", help="do not start Janus (one runs elsewhere)")
+    p.add_argument("--certfile", help="serve HTTPS with this certificate (PEM); turns on secure cookies and HSTS")
+    p.add_argument("--keyfile", help="the certificate's private key (PEM)")
     args = p.parse_args(argv)
+    if bool(args.certfile) != bool(args.keyfile):
+        p.error("--certfile and --keyfile go together")
+    if args.certfile:
+        os.environ["SUMMITRY_TLS"] = "1"
     _django()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    asyncio.run(_serve(args.host, args.port, not args.no_janus, banner))
+    asyncio.run(_serve(args.host, args.port, not args.no_janus, banner, args.certfile, args.keyfile))
     return 0
 
 

@@ -137,14 +137,13 @@ CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}
 # --- Janus -------------------------------------------------------------------------------------
 JANUS = {
     "RUN_DIR": Path(os.environ.get("SUMMITRY_JANUS_RUN_DIR", DATA_DIR / "janus")),
-    "WS_IP": os.environ.get("SUMMITRY_JANUS_WS_IP", "127.0.0.1"),
+    # Janus's API is only ever on loopback: browsers reach it through Summitry's relay.
+    "WS_IP": "127.0.0.1",
     "WS_PORT": int(os.environ.get("SUMMITRY_JANUS_WS_PORT", "8188")),
     "HTTP_PORT": int(os.environ.get("SUMMITRY_JANUS_HTTP_PORT", "8088")),
     "ADMIN_PORT": int(os.environ.get("SUMMITRY_JANUS_ADMIN_PORT", "7088")),
     "RTP_PORT_RANGE": os.environ.get("SUMMITRY_JANUS_RTP_PORTS", "20000-40000"),
     "ICE_ENFORCE_LIST": os.environ.get("SUMMITRY_JANUS_ICE_ENFORCE", ""),
-    # What browsers connect to; empty means "ws://<the host the page was served from>:WS_PORT/".
-    "PUBLIC_WS_URL": os.environ.get("SUMMITRY_JANUS_PUBLIC_WS_URL", ""),
     "DEBUG_LEVEL": int(os.environ.get("SUMMITRY_JANUS_DEBUG_LEVEL", "4")),
 }
 

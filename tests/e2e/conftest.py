@@ -46,8 +46,7 @@ class Server:
 @pytest.fixture(scope="session")
 def server(testnet, tmp_path_factory):
     data_dir = tmp_path_factory.mktemp("summitry-e2e")
-    env = {**os.environ, "SUMMITRY_DATA_DIR": str(data_dir), "SUMMITRY_JANUS_WS_IP": "0.0.0.0",
-           "SUMMITRY_JANUS_PUBLIC_WS_URL": f"ws://{testnet.server_ip}:8188/",
+    env = {**os.environ, "SUMMITRY_DATA_DIR": str(data_dir),
            "SUMMITRY_ALLOWED_HOSTS": f"{testnet.server_ip},127.0.0.1,localhost", "SUMMITRY_JANUS_DEBUG_LEVEL": "3"}
     env.pop("SUMMITRY_DATABASE_URL", None)
     for args in (["migrate", "-v0"], ["load_scenario"], ["load_scenario", str(HERE / "trilateral.json")]):

@@ -130,7 +130,7 @@ async def test_api_join_through_janus(scenario, janus, gw):
     resp = await client.post("/api/engagements/canada-bilateral/join")
     assert resp.status_code == 200, resp.content
     body = resp.json()
-    assert body["janus_url"] == "ws://testserver:9188/"  # the page host, Janus port
+    assert body["janus_url"] == "ws://testserver/ws/engagements/canada-bilateral/janus"  # Summitry's relay
     assert body["publish"] is True and len(body["token"]) >= 40
     leave = await client.post("/api/engagements/canada-bilateral/leave")
     assert leave.json() == {"revoked": 1}

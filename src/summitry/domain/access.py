@@ -59,6 +59,12 @@ def may_join(*, is_participant: bool, state: EngagementState) -> Decision:
     return Decision(True)
 
 
+def may_enter_segment(kind: SegmentKind | None, role: Role) -> Decision:
+    if not allowed_in(kind, role):
+        return Decision(False, "segment_closed")
+    return Decision(True)
+
+
 def needs_admission(role: Role) -> bool:
     """Everyone but the host waits in the lobby until admitted, even when the host is not there yet."""
     return role != Role.HOST
@@ -67,3 +73,22 @@ def needs_admission(role: Role) -> bool:
 def may_admit(role: Role, *, host_side: bool) -> bool:
     """The host, or the host delegation's principal acting as the host's delegate."""
     return role == Role.HOST or (host_side and role == Role.PRINCIPAL)
+
+
+class SegmentKind(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+    RESTRICTED = "restricted"
+
+
+RESTRICTED_ROLES = frozenset({Role.HOST, Role.PRINCIPAL, Role.INTERPRETER, Role.NOTE_TAKER})
+
+
+def allowed_in(kind: SegmentKind | None, role: Role) -> bool:
+    """Open: everyone invited. Closed: delegations only (no press). Restricted: principals, interpreters
+    and note-takers. With no segment running, the engagement is closed to the press."""
+    if kind == SegmentKind.OPEN:
+        return True
+    if kind == SegmentKind.RESTRICTED:
+        return role in RESTRICTED_ROLES
+    return role != Role.PRESS

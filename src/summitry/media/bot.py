@@ -116,9 +116,11 @@ class Bot:
     """One participant in a VideoRoom, driven from Python."""
 
     def __init__(self, janus_url: str, token: str, room: int, publisher_id: int, *, display: str = "bot",
-                 tone_hz: float = 440.0, video: bool = True, publish: bool = True) -> None:
+                 tone_hz: float = 440.0, video: bool = True, publish: bool = True,
+                 headers: dict[str, str] | None = None) -> None:
         self.janus_url, self.token, self.room, self.publisher_id = janus_url, token, room, publisher_id
         self.display, self.tone_hz, self.video, self.publish = display, tone_hz, video, publish
+        self.headers = headers
         self.client: JanusClient | None = None
         self.session: Session | None = None
         self.publisher: Handle | None = None
@@ -129,7 +131,7 @@ class Bot:
         self._subscribers: dict[int, Handle] = {}
 
     async def start(self) -> None:
-        self.client = JanusClient(self.janus_url, token=self.token)
+        self.client = JanusClient(self.janus_url, token=self.token, headers=self.headers, reconnect=False)
         await self.client.connect()
         self.session = await self.client.create_session()
         self.publisher = await self.session.attach(PLUGIN)
@@ -232,6 +234,15 @@ class Bot:
                 return True
             await asyncio.sleep(0.05)
         return False
+
+    async def packets_received(self) -> int:
+        """RTP packets received on every subscription so far (from the peer connections' statistics)."""
+        total = 0
+        for pc in self._pcs:
+            for stat in (await pc.getStats()).values():
+                if getattr(stat, "type", "") == "inbound-rtp":
+                    total += int(getattr(stat, "packetsReceived", 0))
+        return total
 
     def report(self) -> dict[str, Any]:
         return {"publisher_id": self.publisher_id, "feeds": [r.summary() for r in self.feeds.values()]}

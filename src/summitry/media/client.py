@@ -38,8 +38,9 @@ class JanusClient:
 
     def __init__(self, url: str, *, token: str | None = None, api_secret: str | None = None,
                  request_timeout: float = 10.0, keepalive_interval: float = 25.0,
-                 reconnect: bool = True) -> None:
+                 reconnect: bool = True, headers: dict[str, str] | None = None) -> None:
         self.url = url
+        self.headers = headers or {}
         self.token = token
         self.api_secret = api_secret
         self.request_timeout = request_timeout
@@ -70,7 +71,7 @@ class JanusClient:
         try:
             self._ws = await asyncio.wait_for(
                 self._http.ws_connect(self.url, protocols=(SUBPROTOCOL,), heartbeat=None,
-                                      max_msg_size=0),
+                                      max_msg_size=0, headers=self.headers),
                 timeout=self.request_timeout)
         except (aiohttp.ClientError, OSError, TimeoutError) as exc:
             raise JanusUnavailable(f"cannot reach Janus at {self.url}: {exc}") from exc

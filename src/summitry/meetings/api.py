@@ -8,8 +8,10 @@ from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.security import django_auth
 
+from summitry.domain.access import SegmentKind
+
 from . import access, lobby, services
-from .janus import public_ws_url
+from .janus import relay_url
 from .models import Engagement
 from .roster import roster
 
@@ -22,6 +24,8 @@ MESSAGES = {
     "not_host": "Only the host may do this.",
     "not_waiting": "That participant is not waiting in the lobby.",
     "cancelled": "This engagement was cancelled.",
+    "segment_closed": ("The meeting is closed to your role at the moment; "
+                       "you will be let back in when it reopens."),
 }
 
 
@@ -54,6 +58,15 @@ class LeaveOut(Schema):
 class LobbyOut(Schema):
     state: str
     message: str
+
+
+class SegmentIn(Schema):
+    kind: SegmentKind
+
+
+class SegmentOut(Schema):
+    kind: SegmentKind
+    cut: int
 
 
 class WaitingEntry(Schema):
@@ -91,7 +104,7 @@ async def join(request: HttpRequest, slug: str) -> JoinOut | Status:
         return Status(202, LobbyOut(state=exc.state, message="Waiting for the host to admit you."))
     except services.MediaUnavailable:
         raise HttpError(503, "The media server is unreachable. Try again in a moment.") from None
-    return JoinOut(janus_url=public_ws_url(request.get_host()), token=grant.token, room=grant.room,
+    return JoinOut(janus_url=relay_url(request.get_host(), request.is_secure(), slug), token=grant.token, room=grant.room,
                    publisher_id=grant.publisher_id, display=grant.display, publish=grant.publish)
 
 
@@ -153,3 +166,14 @@ async def admit(request: HttpRequest, slug: str, participation_id: int) -> Lobby
 @router.post("/engagements/{slug}/lobby/{participation_id}/deny", response=LobbyOut, summary="Deny (host)")
 async def deny(request: HttpRequest, slug: str, participation_id: int) -> LobbyOut:
     return await _decide(request, slug, participation_id, "denied")
+
+
+@router.post("/engagements/{slug}/segment", response=SegmentOut,
+             summary="Put a segment in force (host): open, closed (no press) or restricted")
+async def switch_segment(request: HttpRequest, slug: str, body: SegmentIn) -> SegmentOut:
+    await _engagement(slug)
+    try:
+        cut = await services.switch_segment(await request.auser(), slug, body.kind)
+    except access.NotAllowed as exc:
+        raise _refuse(exc) from None
+    return SegmentOut(kind=body.kind, cut=cut)

@@ -5,15 +5,20 @@ host's delegate see who waits."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from typing import Any
 
 from asgiref.sync import sync_to_async
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from channels.generic.websocket import AsyncJsonWebsocketConsumer, AsyncWebsocketConsumer
 
-from summitry.domain.access import Role, may_admit, needs_admission
+from summitry.domain.access import Role, SegmentKind, allowed_in, may_admit, needs_admission, rights_for
+from summitry.media.errors import JanusUnavailable
+from summitry.media.relay import Relay
 
 from . import access, lobby
-from .models import Admission, Engagement
+from .janus import janus_settings
+from .models import Admission, Engagement, MediaGrant
 
 CLOSE_NOT_ALLOWED = 4403
 CLOSE_NOT_FOUND = 4404
@@ -41,6 +46,8 @@ class RoomPresenceConsumer(AsyncJsonWebsocketConsumer):
         self.publisher_id = participation.publisher_id
         self.in_room = False
         role = Role(participation.role)
+        self.role = role
+        self.participation_id = participation.pk
         self.admits = may_admit(role, host_side=participation.person.delegation_id == engagement.host_id)
         admitted = not needs_admission(role) or await Admission.objects.filter(
             participation=participation, state=Admission.State.ADMITTED).aexists()
@@ -52,8 +59,12 @@ class RoomPresenceConsumer(AsyncJsonWebsocketConsumer):
         await self.accept()
         if self.admits:
             await self.lobby_changed({})
-        if admitted:
+        kind = SegmentKind(engagement.current_segment) if engagement.current_segment else None
+        if admitted and allowed_in(kind, role):
             await self._enter_room()
+        else:
+            # stay told about segment changes without seeing the room
+            await self.channel_layer.group_add(self.group, self.channel_name)
 
     async def _enter_room(self) -> None:
         if not self.in_room:
@@ -76,15 +87,22 @@ class RoomPresenceConsumer(AsyncJsonWebsocketConsumer):
         await self._announce()
 
     async def _announce(self) -> None:
-        if self.state is not None:
+        if self.state is not None and self.in_room:
             await self.channel_layer.group_send(self.group, {
                 "type": "presence.state", "publisher_id": self.publisher_id, **self.state})
 
-    async def presence_state(self, event: dict[str, Any]) -> None:
-        await self.send_json({k: v for k, v in event.items() if k != "type"})
-
     async def presence_request(self, event: dict[str, Any]) -> None:
         await self._announce()
+
+    async def segment_changed(self, event: dict[str, Any]) -> None:
+        allowed = allowed_in(SegmentKind(event["kind"]), self.role)
+        self.in_room = allowed and (not needs_admission(self.role) or await Admission.objects.filter(
+            participation_id=self.participation_id, state=Admission.State.ADMITTED).aexists())
+        await self.send_json({"segment": event["kind"], "allowed": allowed})
+
+    async def presence_state(self, event: dict[str, Any]) -> None:
+        if self.in_room:
+            await self.send_json({k: v for k, v in event.items() if k != "type"})
 
     async def lobby_changed(self, event: dict[str, Any]) -> None:
         await self.send_json({"lobby": await sync_to_async(lobby.waiting)(self.engagement)})
@@ -93,3 +111,67 @@ class RoomPresenceConsumer(AsyncJsonWebsocketConsumer):
         if event["state"] == Admission.State.ADMITTED:
             await self._enter_room()
         await self.send_json({"admission": event["state"]})
+
+
+def grant_group(grant_id: int) -> str:
+    return f"grant-{grant_id}"
+
+
+class JanusRelayConsumer(AsyncWebsocketConsumer):
+    """Carries one participant's Janus API traffic for their current grant, and cuts it when the
+    grant is revoked (leaving, a closed segment, the end of the engagement)."""
+
+    relay: Relay | None = None
+    pump: asyncio.Task[None] | None = None
+    grant_id: int = 0
+
+    async def connect(self) -> None:
+        slug = self.scope["url_route"]["kwargs"]["slug"]
+        user = self.scope["user"]
+        if not user.is_authenticated:
+            await self.close(code=CLOSE_NOT_ALLOWED)
+            return
+        grant = await (MediaGrant.objects.select_related("participation")
+                       .filter(participation__engagement__slug=slug, participation__person__user=user,
+                               revoked_at__isnull=True).order_by("-issued_at").afirst())
+        if grant is None:
+            await self.close(code=CLOSE_NOT_ALLOWED)
+            return
+        self.grant_id = grant.pk
+        self.relay = Relay(janus_settings().ws_url, grant.token, rights_for(Role(grant.participation.role)).publish)
+        try:
+            await self.relay.open()
+        except JanusUnavailable:
+            await self.close(code=1011)
+            return
+        await self.channel_layer.group_add(grant_group(grant.pk), self.channel_name)
+        await self.accept(subprotocol="janus-protocol")
+        self.pump = asyncio.create_task(self._pump())
+
+    async def _pump(self) -> None:
+        if self.relay is None:
+            return
+        with contextlib.suppress(Exception):
+            async for text in self.relay.replies():
+                await self.send(text_data=text)
+        await self.close(code=4410)
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if self.relay is None or text_data is None:
+            return
+        reply = await self.relay.forward(text_data)
+        if reply is not None:
+            await self.send(text_data=reply)
+
+    async def grant_revoked(self, event: dict[str, Any]) -> None:
+        if self.relay is not None:
+            await self.relay.close()
+        await self.close(code=4401)
+
+    async def disconnect(self, code: int) -> None:
+        if self.grant_id:
+            await self.channel_layer.group_discard(grant_group(self.grant_id), self.channel_name)
+        if self.pump is not None:
+            self.pump.cancel()
+        if self.relay is not None:
+            await self.relay.close()

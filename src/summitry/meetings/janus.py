@@ -24,9 +24,6 @@ def gateway() -> _gateway.Gateway:
     return _gateway.for_running_loop(lambda: _gateway.Gateway(janus_settings(), janus_secrets()))
 
 
-def public_ws_url(request_host: str) -> str:
-    """Where a browser reaches Janus's WebSocket: the configured URL, else the page's host."""
-    if url := settings.JANUS["PUBLIC_WS_URL"]:
-        return str(url)
-    host = request_host.rsplit(":", 1)[0] if not request_host.endswith("]") else request_host
-    return f"ws://{host}:{settings.JANUS['WS_PORT']}/"
+def relay_url(request_host: str, secure: bool, slug: str) -> str:
+    """Where a browser speaks Janus's API: Summitry's relay for this engagement, on the page's host."""
+    return f"{'wss' if secure else 'ws'}://{request_host}/ws/engagements/{slug}/janus"

@@ -57,6 +57,10 @@ class Engagement(models.Model):
                              related_name="engagements")
     languages = models.CharField(_("languages"), max_length=60, default="en",
                                  help_text=_("Comma-separated language codes, e.g. en,fr,es"))
+    current_segment = models.CharField(max_length=16, blank=True, default="",
+                                       choices=[("open", _("Open")), ("closed", _("Closed")),
+                                                ("restricted", _("Restricted"))],
+                                       help_text="The segment in force now (empty: closed to the press)")
     sequence = models.PositiveIntegerField(default=0, editable=False,
                                            help_text="iCalendar SEQUENCE: raised at every change of time")
     media_room = models.BigIntegerField(unique=True, default=random_media_id, editable=False)

@@ -6,14 +6,16 @@ from __future__ import annotations
 import logging
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
 
 from asgiref.sync import sync_to_async
+from channels.layers import get_channel_layer
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import transaction
 from django.utils import timezone
 
 from summitry.audit.log import record
-from summitry.domain.access import EngagementState, Role, rights_for
+from summitry.domain.access import EngagementState, Role, SegmentKind, allowed_in, may_enter_segment, rights_for
 from summitry.media import JanusError, RoomSpec
 
 from . import access, lobby
@@ -48,6 +50,9 @@ def _issue_grant(user: AbstractBaseUser | AnonymousUser, slug: str) -> tuple[Par
     with transaction.atomic():
         engagement = Engagement.objects.select_for_update().get(slug=slug)
         participation = access.participation_for(user, engagement)
+        decision = may_enter_segment(current_kind(engagement), Role(participation.role))
+        if not decision.allowed:
+            raise access.NotAllowed(decision.reason)
         if lobby.check_in(participation, user.get_username()) != "admitted":
             return participation, None, []
         now = timezone.now()
@@ -84,6 +89,7 @@ async def join(user: AbstractBaseUser | AnonymousUser, slug: str) -> JoinGrant:
     rights = rights_for(Role(participation.role))
     try:
         await gw.open_room(_room_spec(engagement))
+        await _cut_relays([old.pk for old in previous])
         for old in previous:
             await gw.revoke(engagement.media_room, engagement.room_secret, old.token, participation.publisher_id)
         await gw.admit(engagement.media_room, engagement.room_secret, grant.token, rights.plugins)
@@ -114,8 +120,17 @@ async def leave(user: AbstractBaseUser | AnonymousUser, slug: str) -> int:
     return len(grants)
 
 
+async def _cut_relays(grant_ids: list[int]) -> None:
+    """Close the browser connections that carry these grants: Janus then drops their sessions."""
+    layer = get_channel_layer()
+    if layer is not None:
+        for pk in grant_ids:
+            await layer.group_send(f"grant-{pk}", {"type": "grant.revoked"})
+
+
 async def _revoke_grants(engagement: Engagement, grants: list[tuple[MediaGrant, int]], reason: str,
                          actor: str = "system") -> None:
+    await _cut_relays([g.pk for g, _ in grants])
     gw = gateway()
     for grant, publisher_id in grants:
         try:
@@ -159,3 +174,45 @@ def forget_media_state() -> int:
         if n:
             record("tokens_forgotten", reason="janus_restarted", count=n)
     return n
+
+
+def current_kind(engagement: Engagement) -> SegmentKind | None:
+    return SegmentKind(engagement.current_segment) if engagement.current_segment else None
+
+
+async def switch_segment(user: AbstractBaseUser | AnonymousUser | None, slug: str, kind: SegmentKind) -> int:
+    """Put a segment in force. Everyone whose role it excludes loses their media at once (token off the
+    room's list, participant kicked, token deleted) and is told; returns how many were cut."""
+    actor = user.get_username() if user is not None else "schedule"
+
+    @sync_to_async
+    def _switch() -> tuple[Engagement, list[tuple[MediaGrant, int]]]:
+        with transaction.atomic():
+            engagement = Engagement.objects.select_for_update().get(slug=slug)
+            if user is not None:
+                lobby.admitter(user, engagement)
+            engagement.current_segment = kind.value
+            engagement.save(update_fields=["current_segment"])
+            cut = [(g, g.participation.publisher_id) for g in MediaGrant.objects.select_related("participation")
+                   .filter(participation__engagement=engagement, revoked_at__isnull=True)
+                   if not allowed_in(kind, Role(g.participation.role))]
+            record("segment_switched", actor=actor, engagement=slug, kind=kind.value, cut=len(cut))
+        return engagement, cut
+
+    engagement, cut = await _switch()
+    await _revoke_grants(engagement, cut, f"segment_{kind.value}", actor=actor)
+    layer = get_channel_layer()
+    if layer is not None:
+        await layer.group_send(f"engagement-{engagement.pk}", {"type": "segment.changed", "kind": kind.value})
+    return len(cut)
+
+
+async def apply_schedule(since: datetime, until: datetime) -> list[str]:
+    """Switch every engagement whose scheduled segment started in (since, until]; return their slugs."""
+    from summitry.trips.models import Segment
+
+    starting = [s async for s in Segment.objects.filter(starts_at__gt=since, starts_at__lte=until)
+                .select_related("engagement").exclude(engagement__state__in=["ended", "cancelled"])]
+    for seg in starting:
+        await switch_segment(None, seg.engagement.slug, SegmentKind(seg.kind))
+    return [s.engagement.slug for s in starting]

@@ -7,6 +7,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext_lazy as _
 
+from summitry.domain.access import Role, may_admit
+
 from . import access
 from .models import Engagement, Participation
 from .roster import roster
@@ -25,6 +27,7 @@ REFUSALS = {
                     _("Only the engagement's invited participants may enter its meeting. "
                       "If you should be there, ask the host's protocol office to add you.")),
     "ended": (_("This engagement has ended"), _("The meeting room is closed.")),
+    "cancelled": (_("This engagement was cancelled"), _("The meeting room is closed.")),
 }
 
 
@@ -45,6 +48,9 @@ def room(request: HttpRequest, slug: str) -> HttpResponse:
         "endUrl": f"/api/engagements/{engagement.slug}/end" if access.may_end(participation) else None,
         "presencePath": f"/ws/engagements/{engagement.slug}/presence",
         "lobbyUrl": f"/api/engagements/{engagement.slug}/lobby/",
+        "segment": engagement.current_segment,
+        "segmentUrl": f"/api/engagements/{engagement.slug}/segment" if may_admit(
+            Role(participation.role), host_side=participation.person.delegation_id == engagement.host_id) else None,
         "roster": roster(engagement),
     }
     return render(request, "meetings/room.html",

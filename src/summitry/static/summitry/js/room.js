@@ -73,6 +73,7 @@ function openPresence() {
   presenceSocket.addEventListener("message", (ev) => {
     const msg = JSON.parse(ev.data);
     if (msg.lobby) { showLobby(msg.lobby); return; }
+    if (msg.segment) { onSegment(msg.segment, msg.allowed); return; }
     if (msg.admission === "admitted") { if (!grant) join(); return; }
     if (msg.admission === "denied") {
       alertUser(t.lobbyDenied);
@@ -84,6 +85,28 @@ function openPresence() {
     presence.set(Number(msg.publisher_id), { muted: msg.muted, camera_off: msg.camera_off });
     showPresence(msg.publisher_id);
   });
+}
+
+let paused = false;
+
+function showSegment(kind) {
+  $("segment-badge").textContent = { open: t.segOpen, closed: t.segClosed, restricted: t.segRestricted }[kind] || t.segNone;
+  $("segment-badge").dataset.kind = kind || "none";
+  document.querySelectorAll("#segment-controls button").forEach((b) => b.setAttribute("aria-pressed", String(b.dataset.kind === kind)));
+}
+
+function onSegment(kind, allowed) {
+  showSegment(kind);
+  if (!allowed) {
+    // Summitry has already taken this participant's media away at Janus; say why and wait.
+    paused = true;
+    if (grant) teardown();
+    alertUser(t.paused, "info");
+    setStatus(t.paused, "paused");
+  } else if (allowed && paused) {
+    paused = false;
+    join();
+  }
 }
 
 function showLobby(entries) {
@@ -220,6 +243,7 @@ function onPublisherMessage(msg, jsep) {
     setStatus(t.live, "live");
     if (localStream) { showLocal(localStream); publishOwn(); }
     openPresence();
+    if (cfg.segmentUrl) $("segment-controls").hidden = false;
     if (cfg.endUrl) $("end-btn").hidden = false;
     (msg.publishers || []).forEach((p) => subscribeTo(p.id));
   } else if (ev === "event") {
@@ -297,7 +321,6 @@ function unsubscribe(feed) {
 function teardown() {
   left = true;
   grant = null;
-  if (presenceSocket) { presenceSocket.close(); presenceSocket = null; }
   subscribers.forEach((_, feed) => unsubscribe(feed));
   if (localStream) localStream.getTracks().forEach((tr) => tr.stop());
   if (janus) janus.destroy({ cleanupHandles: true });
@@ -306,12 +329,19 @@ function teardown() {
 }
 
 function kickedOut(message) {
+  if (paused) return; // a closed segment, already explained
   teardown();
   alertUser(message || t.kicked);
   setStatus(t.notConnected, "ended");
 }
 
+function closePresence() {
+  if (presenceSocket) { presenceSocket.close(); presenceSocket = null; }
+}
+
 async function leave() {
+  paused = false;
+  closePresence();
   teardown();
   await api(cfg.leaveUrl);
   setStatus(t.left, "left");
@@ -357,6 +387,12 @@ async function endForEveryone() {
 
 $("join-btn").addEventListener("click", join);
 $("leave-btn").addEventListener("click", leave);
+showSegment(cfg.segment);
+document.querySelectorAll("#segment-controls button").forEach((b) => b.addEventListener("click", async () => {
+  const res = await fetch(cfg.segmentUrl, { method: "POST", credentials: "same-origin",
+    headers: { "X-CSRFToken": csrfToken(), "Content-Type": "application/json" }, body: JSON.stringify({ kind: b.dataset.kind }) });
+  if (!res.ok) alertUser(t.refused);
+}));
 $("end-btn").dataset.label = $("end-btn").textContent;
 $("end-btn").addEventListener("click", endForEveryone);
 $("mic-btn").addEventListener("click", toggleMic);

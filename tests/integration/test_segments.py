@@ -1,0 +1,97 @@
+"""Segments enforced at the media layer: closing the meeting cuts the press off at Janus."""
+
+import asyncio
+
+import pytest
+
+from summitry.domain.access import SegmentKind
+from summitry.media.bot import Bot
+from summitry.meetings import access, services
+
+from .conftest import admitted_join
+
+pytestmark = [pytest.mark.janus]
+SLUG = "canada-bilateral"
+
+
+async def _until(predicate, timeout=10.0):
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while loop.time() < deadline:
+        if await predicate():
+            return True
+        await asyncio.sleep(0.05)
+    return False
+
+
+async def test_closing_cuts_the_press_within_a_second_and_reopening_lets_them_back(scenario, janus, gw):
+    host_user, press_user = scenario["garneau"], scenario["press-ca"]
+    assert await services.switch_segment(host_user, SLUG, SegmentKind.OPEN) == 0
+    host = await services.join(host_user, SLUG)
+    publisher = Bot(janus.settings.ws_url, host.token, host.room, host.publisher_id, tone_hz=550)
+    await publisher.start()
+
+    async def publishing():
+        return any(p.get("publisher") for p in await gw.room_participants(host.room))
+
+    assert await _until(publishing)
+    grant = await admitted_join(press_user, SLUG)
+    assert grant.publish is False  # the press watches
+    press = Bot(janus.settings.ws_url, grant.token, grant.room, grant.publisher_id, publish=False)
+    await press.start()
+    try:
+        assert await press.wait_for_frames(1, frames=5, timeout=15)
+        cut = await services.switch_segment(host_user, SLUG, SegmentKind.CLOSED)
+        assert cut == 1
+        # At Janus: the token is gone and the press participant was kicked. (Browsers, which reach
+        # Janus only through Summitry's relay, also lose their session: see tests/e2e.)
+        assert grant.token not in {t["token"] for t in await janus.admin.list_tokens()}
+        assert grant.publisher_id not in [p["id"] for p in await gw.room_participants(host.room)]
+        with pytest.raises(access.NotAllowed) as exc:
+            await services.join(press_user, SLUG)
+        assert exc.value.reason == "segment_closed"
+        # the delegations keep their media
+        assert host.token in {t["token"] for t in await janus.admin.list_tokens()}
+    finally:
+        await press.stop()
+
+    await services.switch_segment(host_user, SLUG, SegmentKind.OPEN)
+    again = await services.join(press_user, SLUG)  # still admitted: no second trip through the lobby
+    viewer = Bot(janus.settings.ws_url, again.token, again.room, again.publisher_id, publish=False)
+    await viewer.start()
+    try:
+        assert await viewer.wait_for_frames(1, frames=3, timeout=15)
+    finally:
+        await viewer.stop()
+        await publisher.stop()
+
+
+async def test_restricted_leaves_only_principals_interpreters_and_note_takers(scenario, janus, gw):
+    await services.switch_segment(scenario["garneau"], SLUG, SegmentKind.OPEN)
+    await services.join(scenario["garneau"], SLUG)
+    member = await admitted_join(scenario["chung"], SLUG)  # a delegation member
+    notes = await admitted_join(scenario["notetaker-us"], SLUG)
+    assert await services.switch_segment(scenario["garneau"], SLUG, SegmentKind.RESTRICTED) == 1
+    tokens = {t["token"] for t in await janus.admin.list_tokens()}
+    assert member.token not in tokens and notes.token in tokens
+
+
+async def test_only_the_host_side_switches_segments(scenario, janus, gw):
+    with pytest.raises(access.NotAllowed):
+        await services.switch_segment(scenario["blinken"], SLUG, SegmentKind.OPEN)
+
+
+async def test_the_schedule_switches_segments(scenario, janus, gw):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from summitry.meetings.models import Engagement
+    from summitry.trips.models import Segment
+
+    engagement = await Engagement.objects.aget(slug=SLUG)
+    now = timezone.now()
+    await Segment.objects.acreate(engagement=engagement, kind="restricted", starts_at=now,
+                                  ends_at=now + timedelta(minutes=5))
+    assert await services.apply_schedule(now - timedelta(seconds=1), now) == [SLUG]
+    assert (await Engagement.objects.aget(slug=SLUG)).current_segment == "restricted"
