@@ -104,8 +104,8 @@ async def join(request: HttpRequest, slug: str) -> JoinOut | Status:
         return Status(202, LobbyOut(state=exc.state, message="Waiting for the host to admit you."))
     except services.MediaUnavailable:
         raise HttpError(503, "The media server is unreachable. Try again in a moment.") from None
-    return JoinOut(janus_url=relay_url(request.get_host(), request.is_secure(), slug), token=grant.token, room=grant.room,
-                   publisher_id=grant.publisher_id, display=grant.display, publish=grant.publish)
+    return JoinOut(janus_url=relay_url(request.get_host(), request.is_secure(), slug), token=grant.token,
+                   room=grant.room, publisher_id=grant.publisher_id, display=grant.display, publish=grant.publish)
 
 
 @router.post("/engagements/{slug}/leave", response=LeaveOut, summary="Leave the meeting (revokes your token)")
