@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from summitry.accounts.forms import ThrottledAuthenticationForm
+from summitry.accounts import views as account_views
 from summitry.api import api
 from summitry.meetings import views as meeting_views
 from summitry.trips import views as trip_views
@@ -21,10 +21,11 @@ urlpatterns = [
     path("trips/<slug:slug>/export.json", trip_views.trip_export, name="trip_export"),
     path("calendar/", trip_views.week, name="week"),
     path("calendar/feed/<str:token>.ics", trip_views.calendar_feed, name="calendar_feed"),
-    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True,
-                                                         authentication_form=ThrottledAuthenticationForm),
-         name="login"),
+    path("accounts/login/", account_views.SummitryLoginView.as_view(), name="login"),
+    path("accounts/login/code", account_views.login_code, name="login_code"),
+    path("accounts/security/", account_views.security, name="security"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("invite/<str:secret>", account_views.invitation, name="invitation"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),

@@ -40,3 +40,22 @@ class PersonLanguageMiddleware:
             translation.activate(person.language)
             request.LANGUAGE_CODE = person.language
         return self.get_response(request)
+
+
+class SecondFactorRequiredMiddleware:
+    """Accounts that require a second factor may do nothing else until they have set one up."""
+
+    ALLOWED = ("/accounts/security/", "/accounts/logout/", "/static/", "/i18n/")
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from django.shortcuts import redirect
+
+        from summitry.accounts import two_factor
+
+        if (request.user.is_authenticated and not request.path.startswith(self.ALLOWED)
+                and two_factor.must_enrol(request.user)):
+            return redirect("security")
+        return self.get_response(request)

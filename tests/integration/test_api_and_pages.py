@@ -134,3 +134,20 @@ async def test_api_join_through_janus(scenario, janus, gw):
     assert body["publish"] is True and len(body["token"]) >= 40
     leave = await client.post("/api/engagements/canada-bilateral/leave")
     assert leave.json() == {"revoked": 1}
+
+
+HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+
+
+def test_script_in_names_and_titles_is_shown_as_text(scenario):
+    from summitry.accounts.models import Person
+
+    Person.objects.filter(slug="julie-chung").update(given_name=HOSTILE, title=HOSTILE)
+    for path in ("/engagements/canada-bilateral/room", "/engagements/canada-bilateral/", "/"):
+        html = _login(Client(), "chung").get(path).content.decode()
+        assert "<script>alert" not in html and "<img src=x" not in html, path
+    html = _login(Client(), "protocol").get("/trips/first-virtual-trip/").content.decode()
+    assert "<script>alert" not in html
+    # the room's data travels as JSON inside a script element, with < escaped
+    room = _login(Client(), "chung").get("/engagements/canada-bilateral/room").content.decode()
+    assert "\\u003Cscript\\u003E" in room

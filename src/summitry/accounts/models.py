@@ -81,3 +81,44 @@ class Person(models.Model):
     @property
     def styling(self) -> Styling:
         return Styling(self.given_name, self.family_name, self.honorific, self.title)
+
+
+class Invitation(models.Model):
+    """A single-use, expiring link for one participant of one engagement. Only a hash is stored."""
+
+    participation = models.ForeignKey("meetings.Participation", on_delete=models.CASCADE,
+                                      related_name="invitations")
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.CharField(max_length=150)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"invitation for {self.participation}"
+
+
+class GuestPass(models.Model):
+    """A guest account (signed in by an invitation) may enter only the engagements it was invited to."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="guest_passes")
+    engagement = models.ForeignKey("meetings.Engagement", on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "engagement"], name="one_pass_per_engagement")]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.engagement}"
+
+
+class SecondFactor(models.Model):
+    """A time-based one-time password (TOTP, RFC 6238) for an account; ``required`` makes it compulsory."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="second_factor")
+    totp_secret = models.CharField(max_length=64, blank=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    required = models.BooleanField(default=False, help_text="The account may not be used without a second factor.")
+    last_counter = models.BigIntegerField(default=0, help_text="The last time step accepted (no replays).")
+
+    def __str__(self) -> str:
+        return f"second factor of {self.user}"

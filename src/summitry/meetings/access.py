@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
+from summitry.accounts.models import GuestPass
 from summitry.domain.access import EngagementState, may_join
 
 from .models import Engagement, Participation
+
+GUEST_PREFIX = "guest-"
 
 
 class NotAllowed(Exception):
@@ -23,6 +26,9 @@ def participation_for(user: AbstractBaseUser | AnonymousUser, engagement: Engage
         raise NotAllowed("not_signed_in")
     participation = (Participation.objects.select_related("person", "engagement")
                      .filter(engagement=engagement, person__user=user).first())
+    if participation is not None and user.get_username().startswith(GUEST_PREFIX) and not GuestPass.objects.filter(
+            user=user, engagement=engagement).exists():
+        participation = None  # a guest's invitation is for another engagement
     decision = may_join(is_participant=participation is not None, state=EngagementState(engagement.state))
     if not decision.allowed or participation is None:
         raise NotAllowed(decision.reason)

@@ -97,7 +97,8 @@ async def join(request: HttpRequest, slug: str) -> JoinOut | Status:
     await _engagement(slug)
     user = await request.auser()
     try:
-        grant = await services.join(user, slug)
+        auth_method = await sync_to_async(request.session.get)("auth_method", "password")
+        grant = await services.join(user, slug, auth_method)
     except access.NotAllowed as exc:
         raise _refuse(exc) from None
     except lobby.InLobby as exc:
@@ -177,3 +178,39 @@ async def switch_segment(request: HttpRequest, slug: str, body: SegmentIn) -> Se
     except access.NotAllowed as exc:
         raise _refuse(exc) from None
     return SegmentOut(kind=body.kind, cut=cut)
+
+
+class InvitationIn(Schema):
+    person: str
+
+
+class InvitationOut(Schema):
+    url: str
+    expires_in_hours: int
+
+
+@router.post("/engagements/{slug}/invitations", response={201: InvitationOut},
+             summary="A personal, single-use, expiring link for a participant (host side)")
+async def create_invitation(request: HttpRequest, slug: str, body: InvitationIn) -> Status:
+    from summitry.accounts.invitations import LIFETIME, invite
+
+    engagement = await _engagement(slug)
+    user = await request.auser()
+
+    @sync_to_async
+    def _create() -> str:
+        if not user.has_perm("trips.plan_trips"):
+            lobby.admitter(user, engagement)
+        participation = engagement.participations.select_related("person", "engagement").filter(
+            person__slug=body.person).first()
+        if participation is None:
+            raise HttpError(400, f"{body.person!r} does not take part in this engagement.")
+        return invite(participation, user.get_username())
+
+    try:
+        secret = await _create()
+    except access.NotAllowed as exc:
+        raise _refuse(exc) from None
+    scheme = "https" if request.is_secure() else "http"
+    return Status(201, InvitationOut(url=f"{scheme}://{request.get_host()}/invite/{secret}",
+                                    expires_in_hours=int(LIFETIME.total_seconds() // 3600)))

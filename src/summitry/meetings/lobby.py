@@ -43,7 +43,7 @@ def _notify(group: str, message: dict[str, Any]) -> None:
         transaction.on_commit(lambda: async_to_sync(layer.group_send)(group, message))
 
 
-def check_in(participation: Participation, actor: str) -> str:
+def check_in(participation: Participation, actor: str, auth_method: str = "password") -> str:
     """Inside the join transaction: ``admitted``, or put the participant in the lobby and say so."""
     if not needs_admission(Role(participation.role)):
         return Admission.State.ADMITTED
@@ -52,7 +52,7 @@ def check_in(participation: Participation, actor: str) -> str:
         return admission.state
     if created or admission.state == Admission.State.DENIED:
         admission.state, admission.decided_at, admission.decided_by = Admission.State.WAITING, None, ""
-        admission.requested_at = timezone.now()
+        admission.requested_at, admission.auth_method = timezone.now(), auth_method
         admission.save()
         record("lobby_waiting", actor=actor, engagement=participation.engagement.slug,
                subject=participation.person.slug)

@@ -43,8 +43,8 @@ def _room_spec(engagement: Engagement) -> RoomSpec:
 
 
 @sync_to_async
-def _issue_grant(user: AbstractBaseUser | AnonymousUser, slug: str) -> tuple[Participation, MediaGrant | None,
-                                                                            list[MediaGrant]]:
+def _issue_grant(user: AbstractBaseUser | AnonymousUser, slug: str,
+                 auth_method: str) -> tuple[Participation, MediaGrant | None, list[MediaGrant]]:
     """Record a new grant (none while the participant waits in the lobby); the participant's earlier
     active grants are superseded by it."""
     with transaction.atomic():
@@ -53,7 +53,7 @@ def _issue_grant(user: AbstractBaseUser | AnonymousUser, slug: str) -> tuple[Par
         decision = may_enter_segment(current_kind(engagement), Role(participation.role))
         if not decision.allowed:
             raise access.NotAllowed(decision.reason)
-        if lobby.check_in(participation, user.get_username()) != "admitted":
+        if lobby.check_in(participation, user.get_username(), auth_method) != "admitted":
             return participation, None, []
         now = timezone.now()
         previous = list(participation.grants.filter(revoked_at__isnull=True))
@@ -79,9 +79,9 @@ def _revoke_in_db(grant_ids: list[int], reason: str, actor: str = "system") -> N
                    subject=g.participation.person.slug, grant=g.pk, reason=reason)
 
 
-async def join(user: AbstractBaseUser | AnonymousUser, slug: str) -> JoinGrant:
+async def join(user: AbstractBaseUser | AnonymousUser, slug: str, auth_method: str = "password") -> JoinGrant:
     """Admit a participant to the engagement's room: open it if needed, store their token at Janus."""
-    participation, grant, previous = await _issue_grant(user, slug)
+    participation, grant, previous = await _issue_grant(user, slug, auth_method)
     if grant is None:
         raise lobby.InLobby("waiting")
     engagement = participation.engagement
