@@ -44,6 +44,7 @@ lint: python
 	$(BIN)/mypy
 
 test-js: node
+	for f in src/summitry/static/summitry/js/*.js; do node --check "$$f" || exit 1; done
 	node --test tests/js/
 
 test: install lint test-js

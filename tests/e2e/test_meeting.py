@@ -33,7 +33,8 @@ async def feeds_decoding(page, n: int, timeout: float = 25.0) -> dict:
             if all(later[f]["framesDecoded"] > stats[f]["framesDecoded"] for f in stats):
                 return later
         await asyncio.sleep(0.25)
-    raise AssertionError(f"expected {n} decoding feeds, got {stats}")
+    e2ee = await page.evaluate("window.summitryRoom ? window.summitryRoom.e2ee() : null")
+    raise AssertionError(f"expected {n} decoding feeds, got {stats}; e2ee {e2ee}")
 
 
 def feed_of(server, username: str) -> int:

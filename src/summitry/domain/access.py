@@ -92,3 +92,9 @@ def allowed_in(kind: SegmentKind | None, role: Role) -> bool:
     if kind == SegmentKind.RESTRICTED:
         return role in RESTRICTED_ROLES
     return role != Role.PRESS
+
+
+def encrypted(kind: SegmentKind | None) -> bool:
+    """Closed and restricted segments are end-to-end encrypted; open ones, and the time before any
+    segment is put in force, are not."""
+    return kind in (SegmentKind.CLOSED, SegmentKind.RESTRICTED)

@@ -92,6 +92,7 @@ class FeedReport:
     frames: int = 0
     first_frame_s: float | None = None
     audio: list[np.ndarray[Any, Any]] = field(default_factory=list, repr=False)
+    colours: list[tuple[float, float, float]] = field(default_factory=list, repr=False)
     joined_at: float = field(default_factory=time.monotonic)
     left: bool = False
 
@@ -214,6 +215,11 @@ class Bot:
                 frame: Any = await track.recv()
                 if track.kind == "video":
                     report.frames += 1
+                    if report.frames % 5 == 1:  # what the picture looks like, now and then
+                        rgb = frame.to_ndarray(format="rgb24")[::8, ::8]
+                        r, g, b = (float(c) for c in rgb.reshape(-1, 3).mean(axis=0))
+                        report.colours.append((r, g, b))
+                        del report.colours[:-50]
                     if report.first_frame_s is None:
                         report.first_frame_s = time.monotonic() - report.joined_at
                 else:

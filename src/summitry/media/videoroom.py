@@ -85,6 +85,19 @@ class VideoRoom:
             if exc.code not in (VIDEOROOM_NO_SUCH_ROOM, 428):  # already gone
                 raise
 
+    async def rtp_forward(self, room: int, secret: str, publisher_id: int, host: str,
+                          streams: list[dict[str, Any]]) -> list[int]:
+        """Forward a publisher's streams as plain RTP (``streams``: ``[{"mid": "1", "port": 5004}]``);
+        returns the forwarders' stream ids."""
+        data = await self._call({"request": "rtp_forward", "room": room, "secret": secret,
+                                 "admin_key": self.admin_key, "publisher_id": publisher_id, "host": host,
+                                 "streams": streams})
+        return [int(f["stream_id"]) for f in data.get("forwarders", [])]
+
+    async def stop_rtp_forward(self, room: int, secret: str, publisher_id: int, stream_id: int) -> None:
+        await self._call({"request": "stop_rtp_forward", "room": room, "secret": secret,
+                          "admin_key": self.admin_key, "publisher_id": publisher_id, "stream_id": stream_id})
+
     async def destroy(self, room: int, secret: str) -> None:
         try:
             await self._call({"request": "destroy", "room": room, "secret": secret, "permanent": False})

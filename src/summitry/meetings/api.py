@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from asgiref.sync import sync_to_async
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
@@ -24,6 +26,8 @@ MESSAGES = {
     "not_host": "Only the host may do this.",
     "not_waiting": "That participant is not waiting in the lobby.",
     "cancelled": "This engagement was cancelled.",
+    "e2ee_unsupported": ("This part of the meeting is end-to-end encrypted and this browser cannot encrypt "
+                         "media. Use a current Chromium, Chrome or Edge."),
     "segment_closed": ("The meeting is closed to your role at the moment; "
                        "you will be let back in when it reopens."),
 }
@@ -80,6 +84,14 @@ class WaitingEntry(Schema):
     since: str
 
 
+def _says_e2ee(request: HttpRequest) -> bool:
+    try:
+        body = json.loads(request.body or b"{}")
+    except ValueError:
+        return False
+    return isinstance(body, dict) and body.get("e2ee") is True
+
+
 async def _engagement(slug: str) -> Engagement:
     try:
         return await Engagement.objects.aget(slug=slug)
@@ -94,11 +106,12 @@ def _refuse(exc: access.NotAllowed) -> HttpError:
 @router.post("/engagements/{slug}/join", response={200: JoinOut, 202: LobbyOut},
              summary="Join the engagement's meeting (202: wait in the lobby until the host admits you)")
 async def join(request: HttpRequest, slug: str) -> JoinOut | Status:
+    """The optional JSON body ``{"e2ee": true}`` says the client can encrypt media end to end."""
     await _engagement(slug)
     user = await request.auser()
     try:
         auth_method = await sync_to_async(request.session.get)("auth_method", "password")
-        grant = await services.join(user, slug, auth_method)
+        grant = await services.join(user, slug, auth_method, supports_e2ee=_says_e2ee(request))
     except access.NotAllowed as exc:
         raise _refuse(exc) from None
     except lobby.InLobby as exc:

@@ -16,7 +16,7 @@ from summitry.domain.access import Role, SegmentKind, allowed_in, may_admit, nee
 from summitry.media.errors import JanusUnavailable
 from summitry.media.relay import Relay
 
-from . import access, lobby
+from . import access, e2ee, lobby
 from .janus import janus_settings
 from .models import Admission, Engagement, MediaGrant
 
@@ -71,6 +71,21 @@ class RoomPresenceConsumer(AsyncJsonWebsocketConsumer):
             self.in_room = True
             await self.channel_layer.group_add(self.group, self.channel_name)
             await self.channel_layer.group_send(self.group, {"type": "presence.request"})
+        await self._send_key()
+
+    async def _send_key(self) -> None:
+        """The current end-to-end key, only to someone in the room and allowed in the segment."""
+        if not self.in_room:
+            return
+        engagement = await Engagement.objects.aget(pk=self.engagement.pk)
+        key = await sync_to_async(e2ee.current_key)(engagement)
+        payload = {"key_id": key.key_id, "key": key.key} if key else None
+        if payload != getattr(self, "key_sent", None):  # only changes travel
+            self.key_sent = payload
+            await self.send_json({"e2ee": payload})
+
+    async def e2ee_changed(self, event: dict[str, Any]) -> None:
+        await self._send_key()
 
     async def disconnect(self, code: int) -> None:
         for group in [*getattr(self, "groups_joined", []), *([self.group] if self.group else [])]:
@@ -99,6 +114,7 @@ class RoomPresenceConsumer(AsyncJsonWebsocketConsumer):
         self.in_room = allowed and (not needs_admission(self.role) or await Admission.objects.filter(
             participation_id=self.participation_id, state=Admission.State.ADMITTED).aexists())
         await self.send_json({"segment": event["kind"], "allowed": allowed})
+        await self._send_key()
 
     async def presence_state(self, event: dict[str, Any]) -> None:
         if self.in_room:
@@ -108,9 +124,9 @@ class RoomPresenceConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json({"lobby": await sync_to_async(lobby.waiting)(self.engagement)})
 
     async def lobby_decided(self, event: dict[str, Any]) -> None:
+        await self.send_json({"admission": event["state"]})
         if event["state"] == Admission.State.ADMITTED:
             await self._enter_room()
-        await self.send_json({"admission": event["state"]})
 
 
 def grant_group(grant_id: int) -> str:

@@ -127,3 +127,19 @@ class Admission(models.Model):
 
     def __str__(self) -> str:
         return f"{self.participation}: {self.state}"
+
+
+class MediaKey(models.Model):
+    """The end-to-end media key of an engagement's encrypted segment. A new one at every segment change
+    and whenever someone leaves; only participants allowed in the segment receive it."""
+
+    engagement = models.ForeignKey(Engagement, on_delete=models.CASCADE, related_name="media_keys")
+    key_id = models.PositiveSmallIntegerField()
+    key = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["engagement", "key_id"], name="one_key_per_id")]
+
+    def __str__(self) -> str:
+        return f"key {self.key_id} of {self.engagement}"

@@ -15,10 +15,18 @@ from django.db import transaction
 from django.utils import timezone
 
 from summitry.audit.log import record
-from summitry.domain.access import EngagementState, Role, SegmentKind, allowed_in, may_enter_segment, rights_for
+from summitry.domain.access import (
+    EngagementState,
+    Role,
+    SegmentKind,
+    allowed_in,
+    encrypted,
+    may_enter_segment,
+    rights_for,
+)
 from summitry.media import JanusError, RoomSpec
 
-from . import access, lobby
+from . import access, e2ee, lobby
 from .janus import gateway
 from .models import Admission, Engagement, MediaGrant, Participation
 
@@ -43,8 +51,8 @@ def _room_spec(engagement: Engagement) -> RoomSpec:
 
 
 @sync_to_async
-def _issue_grant(user: AbstractBaseUser | AnonymousUser, slug: str,
-                 auth_method: str) -> tuple[Participation, MediaGrant | None, list[MediaGrant]]:
+def _issue_grant(user: AbstractBaseUser | AnonymousUser, slug: str, auth_method: str,
+                 supports_e2ee: bool) -> tuple[Participation, MediaGrant | None, list[MediaGrant]]:
     """Record a new grant (none while the participant waits in the lobby); the participant's earlier
     active grants are superseded by it."""
     with transaction.atomic():
@@ -53,6 +61,8 @@ def _issue_grant(user: AbstractBaseUser | AnonymousUser, slug: str,
         decision = may_enter_segment(current_kind(engagement), Role(participation.role))
         if not decision.allowed:
             raise access.NotAllowed(decision.reason)
+        if encrypted(current_kind(engagement)) and not supports_e2ee:
+            raise access.NotAllowed("e2ee_unsupported")
         if lobby.check_in(participation, user.get_username(), auth_method) != "admitted":
             return participation, None, []
         now = timezone.now()
@@ -79,9 +89,11 @@ def _revoke_in_db(grant_ids: list[int], reason: str, actor: str = "system") -> N
                    subject=g.participation.person.slug, grant=g.pk, reason=reason)
 
 
-async def join(user: AbstractBaseUser | AnonymousUser, slug: str, auth_method: str = "password") -> JoinGrant:
-    """Admit a participant to the engagement's room: open it if needed, store their token at Janus."""
-    participation, grant, previous = await _issue_grant(user, slug, auth_method)
+async def join(user: AbstractBaseUser | AnonymousUser, slug: str, auth_method: str = "password",
+               supports_e2ee: bool = False) -> JoinGrant:
+    """Admit a participant to the engagement's room: open it if needed, store their token at Janus.
+    A client that cannot encrypt media end to end may not join an encrypted segment."""
+    participation, grant, previous = await _issue_grant(user, slug, auth_method, supports_e2ee)
     if grant is None:
         raise lobby.InLobby("waiting")
     engagement = participation.engagement
@@ -117,6 +129,8 @@ async def leave(user: AbstractBaseUser | AnonymousUser, slug: str) -> int:
     engagement, participation, grants = await _active()
     await _revoke_grants(engagement, [(g, participation.publisher_id) for g in grants], "left",
                          actor=user.get_username())
+    if grants and (rotated := await e2ee.rotate_if_encrypted(slug, "left")) is not None:
+        await e2ee.announce(rotated)  # whoever left cannot read what follows
     return len(grants)
 
 
@@ -193,6 +207,8 @@ async def switch_segment(user: AbstractBaseUser | AnonymousUser | None, slug: st
                 lobby.admitter(user, engagement)
             engagement.current_segment = kind.value
             engagement.save(update_fields=["current_segment"])
+            if encrypted(kind):
+                e2ee.rotate(engagement, f"segment_{kind.value}")
             cut = [(g, g.participation.publisher_id) for g in MediaGrant.objects.select_related("participation")
                    .filter(participation__engagement=engagement, revoked_at__isnull=True)
                    if not allowed_in(kind, Role(g.participation.role))]

@@ -1,6 +1,7 @@
 // The meeting room: joins through Summitry, then talks WebRTC with Janus's VideoRoom via janus.js.
 import Janus from "/static/vendor/janus.es.js";
 import { CAPTURE_ATTEMPTS, RoomState, classifyMediaError, warningForNoMedia } from "./room-state.js";
+import { FrameCrypto, supported as e2eeSupported } from "./e2ee.js";
 
 const cfg = JSON.parse(document.getElementById("room-config").textContent);
 const t = document.getElementById("i18n").dataset;
@@ -14,6 +15,8 @@ let localStream = null;
 let privateId = null;
 let left = false;
 const subscribers = new Map(); // feed id -> { handle, stream }
+const canEncrypt = e2eeSupported();
+const frameCrypto = new FrameCrypto();
 const presence = new Map(); // feed id -> { muted, camera_off } as each participant announced it
 let presenceSocket = null;
 
@@ -74,6 +77,7 @@ function openPresence() {
     const msg = JSON.parse(ev.data);
     if (msg.lobby) { showLobby(msg.lobby); return; }
     if (msg.segment) { onSegment(msg.segment, msg.allowed); return; }
+    if ("e2ee" in msg) { onKey(msg.e2ee); return; }
     if (msg.admission === "admitted") { if (!grant) join(); return; }
     if (msg.admission === "denied") {
       alertUser(t.lobbyDenied);
@@ -88,6 +92,17 @@ function openPresence() {
 }
 
 let paused = false;
+
+async function onKey(key) {
+  const badge = $("e2ee-badge");
+  if (key) {
+    await frameCrypto.setKey(key.key_id, key.key);
+    badge.hidden = false;
+  } else {
+    frameCrypto.clear();
+    badge.hidden = true;
+  }
+}
 
 function showSegment(kind) {
   $("segment-badge").textContent = { open: t.segOpen, closed: t.segClosed, restricted: t.segRestricted }[kind] || t.segNone;
@@ -141,8 +156,10 @@ function removeTile(id) {
   if (li) li.remove();
 }
 
-async function api(url) {
-  const resp = await fetch(url, { method: "POST", credentials: "same-origin", headers: { "X-CSRFToken": csrfToken() } });
+async function api(url, payload) {
+  const headers = { "X-CSRFToken": csrfToken() };
+  if (payload) headers["Content-Type"] = "application/json";
+  const resp = await fetch(url, { method: "POST", credentials: "same-origin", headers, body: payload ? JSON.stringify(payload) : undefined });
   let body = null;
   try { body = await resp.json(); } catch (_) { body = null; }
   return { ok: resp.ok, status: resp.status, body };
@@ -175,7 +192,7 @@ async function join() {
   $("join-btn").disabled = true;
   alertUser("");
   setStatus(t.connecting, "connecting");
-  const res = await api(cfg.joinUrl);
+  const res = await api(cfg.joinUrl, { e2ee: canEncrypt });
   if (res.status === 202) {
     setStatus(t.waiting, "waiting");
     alertUser(t.waiting, "info");
@@ -258,7 +275,10 @@ function onPublisherMessage(msg, jsep) {
 }
 
 function publishOwn() {
-  const tracks = localStream.getTracks().map((track) => ({ type: track.kind, capture: track, recv: false }));
+  const tracks = localStream.getTracks().map((track) => ({
+    type: track.kind, capture: track, recv: false,
+    transforms: canEncrypt ? { sender: frameCrypto.senderTransform() } : undefined,
+  }));
   publisher.createOffer({
     tracks,
     success: (jsep) => publisher.send({ message: { request: "publish", audio: localStream.getAudioTracks().length > 0, video: localStream.getVideoTracks().length > 0 }, jsep }),
@@ -281,10 +301,17 @@ function subscribeTo(feed) {
     onmessage: (msg, jsep) => {
       if (msg.error) { console.warn("subscribe error", msg.error); return; }
       if (jsep) {
+        const remote = (msg.streams || []).filter((st) => st.type === "audio" || st.type === "video");
         entry.handle.createAnswer({
           jsep,
-          tracks: [{ type: "data" }],
-          success: (answer) => entry.handle.send({ message: { request: "start", room: grant.room }, jsep: answer }),
+          tracks: canEncrypt
+            ? remote.map((st) => ({ type: st.type, mid: st.mid, recv: true, transforms: { receiver: frameCrypto.receiverTransform() } }))
+            : [{ type: "data" }],
+          success: (answer) => {
+            // janus.js sets encoded transforms only on transceivers it creates; these came with the offer.
+            if (canEncrypt) attachReceiverTransforms(entry.handle);
+            entry.handle.send({ message: { request: "start", room: grant.room }, jsep: answer });
+          },
           error: (err) => console.warn("answer failed", err),
         });
       }
@@ -310,6 +337,18 @@ function subscribeTo(feed) {
   });
 }
 
+function attachReceiverTransforms(handle) {
+  const pc = handle.webrtcStuff && handle.webrtcStuff.pc;
+  if (!pc) return;
+  for (const transceiver of pc.getTransceivers()) {
+    const receiver = transceiver.receiver;
+    if (!receiver || receiver.summitryTransform || !receiver.track || receiver.track.kind === "application") continue;
+    const streams = receiver.createEncodedStreams();
+    streams.readable.pipeThrough(frameCrypto.receiverTransform()).pipeTo(streams.writable);
+    receiver.summitryTransform = true;
+  }
+}
+
 function unsubscribe(feed) {
   feed = Number(feed);
   const entry = subscribers.get(feed);
@@ -320,6 +359,8 @@ function unsubscribe(feed) {
 
 function teardown() {
   left = true;
+  frameCrypto.forget();
+  $("e2ee-badge").hidden = true;
   grant = null;
   subscribers.forEach((_, feed) => unsubscribe(feed));
   if (localStream) localStream.getTracks().forEach((tr) => tr.stop());
@@ -407,6 +448,7 @@ window.addEventListener("pagehide", () => {
 // Read-only diagnostics for tests and technicians: what each remote feed has decoded.
 window.summitryRoom = {
   feeds: () => [...subscribers.keys()],
+  e2ee: () => ({ supported: canEncrypt, current: frameCrypto.current, ...frameCrypto.stats }),
   async stats() {
     const out = {};
     for (const [feed, entry] of subscribers) {
