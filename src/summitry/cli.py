@@ -44,7 +44,12 @@ async def _serve(host: str, port: int, with_janus: bool, banner: str = "", certf
         if dropped:
             log.info("Janus (re)started: %s stale grants revoked", dropped)
 
-    supervisor = JanusSupervisor(janus_settings(), janus_secrets(), on_ready=on_ready) if with_janus else None
+    from dataclasses import replace
+
+    # Janus reports sessions, WebRTC states and media to the audit trail, over loopback HTTP
+    events_url = "" if certfile else f"http://127.0.0.1:{port}/internal/janus-events"
+    settings_ = replace(janus_settings(), events_url=events_url)
+    supervisor = JanusSupervisor(settings_, janus_secrets(), on_ready=on_ready) if with_janus else None
     if supervisor is not None:
         await supervisor.start()
     config = uvicorn.Config("summitry.asgi:application", host=host, port=port, log_level="info",

@@ -26,6 +26,7 @@ urlpatterns = [
     path("accounts/security/", account_views.security, name="security"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("invite/<str:secret>", account_views.invitation, name="invitation"),
+    path("internal/janus-events", meeting_views.janus_events, name="janus_events"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),

@@ -125,6 +125,12 @@ async def test_two_browsers_and_a_bot_see_and_hear_each_other(server, launch, tm
     assert w["heard_hz"] == pytest.approx(WASHINGTON_HZ, abs=10)
     assert o["heard_hz"] == pytest.approx(OTTAWA_HZ, abs=10)
     assert w["left"] and not o["left"]
+    # Janus's own events put who actually had media, and when, in the audit trail
+    had_media = {row[0] for row in server.query(
+        "SELECT subject FROM audit_auditentry WHERE action = 'media_up' AND engagement = ?", SLUG)}
+    assert {"antony-blinken", "marc-garneau"} <= had_media
+    assert server.query("SELECT count(*) FROM audit_auditentry WHERE action = 'media_down' AND subject = ?",
+                        "antony-blinken")[0][0] >= 1
 
 
 async def test_a_signed_in_outsider_is_refused_and_gets_no_token(server, launch):

@@ -70,3 +70,27 @@ async def test_empty_plugin_list_is_refused():
     # Janus would read an empty list as "every plugin"
     with pytest.raises(ValueError):
         await JanusAdmin("http://127.0.0.1:9/admin", "x").add_token("t", [])
+
+
+def test_event_handler_only_when_asked(tmp_path):
+    sec = JanusSecrets("ADMIN", "VRKEY", "SERVICE", "EVENTS")
+    assert "janus.eventhandler.sampleevh.jcfg" not in config.build(JanusSettings(run_dir=tmp_path), sec)
+    built = config.build(JanusSettings(run_dir=tmp_path, events_url="http://127.0.0.1:8000/internal/janus-events"), sec)
+    evh = built["janus.eventhandler.sampleevh.jcfg"]
+    assert 'backend = "http://127.0.0.1:8000/internal/janus-events"' in evh and 'backend_pwd = "EVENTS"' in evh
+    events_line = next(line for line in built["janus.jcfg"].splitlines() if "evh.so" in line)
+    assert "libjanus_sampleevh.so" not in events_line and "broadcast = true" in built["janus.jcfg"]
+
+
+def test_media_events_from_janus():
+    from summitry.media.events import media_events
+
+    grouped = [
+        {"type": 16, "session_id": 11, "handle_id": 22, "event": {"connection": "webrtcup"}},
+        {"type": 32, "session_id": 11, "handle_id": 22, "event": {"media": "video", "receiving": False}},
+        {"type": 1, "session_id": 11, "event": {"name": "created"}},
+        {"type": 16, "session_id": 11, "handle_id": 22, "event": {"ice": "connected"}},
+    ]
+    assert [(e.kind, e.session_id, e.handle_id, e.media) for e in media_events(grouped)] == [
+        ("webrtcup", 11, 22, ""), ("not_receiving", 11, 22, "video")]
+    assert list(media_events("garbage")) == []

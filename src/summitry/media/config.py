@@ -25,6 +25,7 @@ PLUGIN_LIBS = {
     "janus.plugin.streaming": "libjanus_streaming.so",
 }
 USED_TRANSPORTS = ("libjanus_websockets.so", "libjanus_http.so")
+EVENTS_LIB = "libjanus_sampleevh.so"
 
 
 @dataclass(frozen=True)
@@ -34,21 +35,31 @@ class JanusSecrets:
     admin_secret: str
     videoroom_admin_key: str
     service_token: str
+    events_secret: str = ""
 
     @classmethod
     def load_or_create(cls, run_dir: Path) -> JanusSecrets:
         path = run_dir / "secrets.json"
         if path.exists():
-            return cls(**json.loads(path.read_text()))
+            stored = json.loads(path.read_text())
+            if "events_secret" in stored:
+                return cls(**stored)
+            made = cls(**stored, events_secret=secrets.token_urlsafe(32))  # a run folder from before
+            _write_private(path, made)
+            return made
         run_dir.mkdir(parents=True, exist_ok=True)
         made = cls(admin_secret=secrets.token_urlsafe(32), videoroom_admin_key=secrets.token_urlsafe(32),
-                   service_token=secrets.token_urlsafe(32))
-        tmp = path.with_suffix(".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            json.dump(made.__dict__, fh)
-        tmp.replace(path)
+                   service_token=secrets.token_urlsafe(32), events_secret=secrets.token_urlsafe(32))
+        _write_private(path, made)
         return made
+
+
+def _write_private(path: Path, value: JanusSecrets) -> None:
+    tmp = path.with_suffix(".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        json.dump(value.__dict__, fh)
+    tmp.replace(path)
 
 
 @dataclass(frozen=True)
@@ -67,6 +78,7 @@ class JanusSettings:
     lib_dir: Path = DEFAULT_LIB_DIR
     ice_enforce_list: str = ""
     nat_1_1_mapping: str = ""
+    events_url: str = ""  # where Janus posts its events (Summitry's audit); empty: no event handler
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -150,7 +162,8 @@ def build(settings: JanusSettings, sec: JanusSecrets) -> dict[str, str]:
             "plugins": {"disable": _disabled(lib / "plugins", used_plugins)},
             "transports": {"disable": _disabled(lib / "transports", set(USED_TRANSPORTS))},
             "loggers": {"disable": _disabled(lib / "loggers", set())},
-            "events": {"broadcast": False, "disable": _disabled(lib / "events", set())},
+            "events": {"broadcast": bool(settings.events_url),
+                       "disable": _disabled(lib / "events", {EVENTS_LIB} if settings.events_url else set())},
         }),
         "janus.transport.websockets.jcfg": render({
             "general": {"json": "plain", "ws": True, "ws_port": settings.ws_port, "ws_ip": settings.ws_ip,
@@ -166,6 +179,12 @@ def build(settings: JanusSettings, sec: JanusSecrets) -> dict[str, str]:
             "cors": {},
         }),
     }
+    if settings.events_url:
+        # sessions, handles, WebRTC state and media: who actually had media when
+        files["janus.eventhandler.sampleevh.jcfg"] = render({"general": {
+            "enabled": True, "events": "sessions,handles,webrtc,media", "grouping": True, "json": "plain",
+            "backend": settings.events_url, "backend_user": "janus", "backend_pwd": sec.events_secret,
+            "max_retransmissions": 3, "retransmissions_backoff": 100}})
     if "janus.plugin.videoroom" in settings.plugins:
         files["janus.plugin.videoroom.jcfg"] = render({
             "general": {"admin_key": sec.videoroom_admin_key, "lock_rooms": True}})

@@ -10,7 +10,7 @@ carry another token, and offers to publish from a participant whose role may not
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import aiohttp
@@ -47,8 +47,11 @@ def error_reply(msg: Any, reason: str) -> str:
 
 
 class Relay:
-    def __init__(self, janus_ws_url: str, token: str, may_publish: bool) -> None:
+    def __init__(self, janus_ws_url: str, token: str, may_publish: bool,
+                 on_session: Callable[[int], Awaitable[None]] | None = None) -> None:
         self.url, self.token, self.may_publish = janus_ws_url, token, may_publish
+        self.on_session = on_session
+        self._creating: set[str] = set()
         self._http: aiohttp.ClientSession | None = None
         self._ws: aiohttp.ClientWebSocketResponse | None = None
 
@@ -71,6 +74,8 @@ class Relay:
             return error_reply(msg, reason)
         if self._ws is None or self._ws.closed:
             return error_reply(msg, "the media server connection is closed")
+        if msg["janus"] == "create" and isinstance(msg.get("transaction"), str):
+            self._creating.add(msg["transaction"])
         await self._ws.send_str(text)
         return None
 
@@ -79,9 +84,22 @@ class Relay:
             return
         async for frame in self._ws:
             if frame.type == aiohttp.WSMsgType.TEXT:
+                if self._creating:
+                    await self._note_session(frame.data)
                 yield frame.data
             elif frame.type in (aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.ERROR):
                 break
+
+    async def _note_session(self, text: str) -> None:
+        """Remember which Janus session this visit created (the audit links Janus's events to it)."""
+        try:
+            msg = json.loads(text)
+        except ValueError:
+            return
+        if msg.get("transaction") in self._creating and msg.get("janus") == "success":
+            self._creating.discard(msg["transaction"])
+            if self.on_session is not None:
+                await self.on_session(int(msg["data"]["id"]))
 
     async def close(self) -> None:
         if self._ws is not None:

@@ -154,7 +154,11 @@ class JanusRelayConsumer(AsyncWebsocketConsumer):
             await self.close(code=CLOSE_NOT_ALLOWED)
             return
         self.grant_id = grant.pk
-        self.relay = Relay(janus_settings().ws_url, grant.token, rights_for(Role(grant.participation.role)).publish)
+        async def on_session(session_id: int) -> None:
+            await MediaGrant.objects.filter(pk=grant.pk).aupdate(janus_session=session_id)
+
+        self.relay = Relay(janus_settings().ws_url, grant.token, rights_for(Role(grant.participation.role)).publish,
+                           on_session=on_session)
         try:
             await self.relay.open()
         except JanusUnavailable:

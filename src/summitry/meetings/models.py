@@ -102,6 +102,8 @@ class MediaGrant(models.Model):
     issued_at = models.DateTimeField(auto_now_add=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
     revoked_reason = models.CharField(max_length=32, blank=True)
+    janus_session = models.BigIntegerField(null=True, blank=True, db_index=True,
+                                           help_text="The Janus session the visit created (seen by the relay)")
 
     class Meta:
         indexes = [models.Index(fields=["participation", "revoked_at"])]

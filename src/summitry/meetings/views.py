@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import base64
+import hmac
+import json
+
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
 
 from summitry.domain.access import Role, may_admit
 
 from . import access
-from .models import Engagement, Participation
+from .models import Engagement, MediaGrant, Participation
 from .roster import roster
 
 
@@ -55,3 +61,34 @@ def room(request: HttpRequest, slug: str) -> HttpResponse:
     }
     return render(request, "meetings/room.html",
                   {"engagement": engagement, "participation": participation, "config": config})
+
+
+@csrf_exempt
+@require_POST
+def janus_events(request: HttpRequest) -> HttpResponse:
+    """Janus's event handler posts here (loopback, basic auth): who actually had media when."""
+    from summitry.audit.log import record
+    from summitry.media.events import media_events
+
+    from .janus import janus_secrets
+
+    if request.META.get("REMOTE_ADDR") not in ("127.0.0.1", "::1"):
+        return HttpResponse(status=403)
+    expected = base64.b64encode(f"janus:{janus_secrets().events_secret}".encode()).decode()
+    if not hmac.compare_digest(request.headers.get("Authorization", ""), f"Basic {expected}"):
+        return HttpResponse(status=401)
+    try:
+        payload = json.loads(request.body)
+    except ValueError:
+        return HttpResponse(status=400)
+    for ev in media_events(payload):
+        grant = (MediaGrant.objects.select_related("participation__person", "participation__engagement")
+                 .filter(janus_session=ev.session_id).first())
+        if grant is None:
+            continue  # Summitry's own sessions, bots on the server
+        action = {"webrtcup": "media_up", "hangup": "media_down"}.get(ev.kind)
+        if action:
+            record(action, actor="janus", engagement=grant.participation.engagement.slug,
+                   subject=grant.participation.person.slug, session=ev.session_id, handle=ev.handle_id,
+                   grant=grant.pk)
+    return HttpResponse(status=204)
