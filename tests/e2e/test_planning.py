@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
 from icalendar import Calendar
 
@@ -49,6 +52,10 @@ async def test_protocol_officer_builds_a_trip_and_fixes_a_working_hours_warning(
     await page.get_by_text("No conflicts").wait_for()
     assert "11:00–12:00" in await row.inner_text()
     await page.screenshot(path=str(tmp_path / "trip.png"), full_page=True)
+    if os.environ.get("SUMMITRY_UPDATE_SCREENSHOTS"):
+        shots = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+        await page.goto(f"{server.url}/trips/first-virtual-trip/")
+        await page.screenshot(path=str(shots / "trip-timeline.png"), clip={"x": 0, "y": 0, "width": 1280, "height": 620})
 
     # Mexico's secretary downloads the invitation: it is in Mexico City's time
     guest = await sign_in(browser, server, "ebrard")
