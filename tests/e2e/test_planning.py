@@ -11,6 +11,7 @@ from icalendar import Calendar
 from .conftest import sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.janus]
+SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 async def test_protocol_officer_builds_a_trip_and_fixes_a_working_hours_warning(server, launch, tmp_path):
@@ -53,9 +54,9 @@ async def test_protocol_officer_builds_a_trip_and_fixes_a_working_hours_warning(
     assert "11:00–12:00" in await row.inner_text()
     await page.screenshot(path=str(tmp_path / "trip.png"), full_page=True)
     if os.environ.get("SUMMITRY_UPDATE_SCREENSHOTS"):
-        shots = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
         await page.goto(f"{server.url}/trips/first-virtual-trip/")
-        await page.screenshot(path=str(shots / "trip-timeline.png"), clip={"x": 0, "y": 0, "width": 1280, "height": 620})
+        clip = {"x": 0, "y": 0, "width": 1280, "height": 620}
+        await page.screenshot(path=str(SHOTS / "trip-timeline.png"), clip=clip)
 
     # Mexico's secretary downloads the invitation: it is in Mexico City's time
     guest = await sign_in(browser, server, "ebrard")

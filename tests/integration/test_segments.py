@@ -5,6 +5,7 @@ import asyncio
 import pytest
 
 from summitry.domain.access import SegmentKind
+from summitry.media import JanusPluginError
 from summitry.media.bot import Bot
 from summitry.meetings import access, services
 
@@ -12,6 +13,15 @@ from .conftest import admitted_join
 
 pytestmark = [pytest.mark.janus]
 SLUG = "canada-bilateral"
+
+
+async def _join_as_publisher(janus, grant):
+    from summitry.media import JanusClient
+
+    async with JanusClient(janus.settings.ws_url, token=grant.token, reconnect=False) as client:
+        handle = await (await client.create_session()).attach("janus.plugin.videoroom")
+        await handle.message({"request": "join", "ptype": "publisher", "room": grant.room,
+                              "id": grant.publisher_id, "token": grant.token})
 
 
 async def _until(predicate, timeout=10.0):
@@ -37,7 +47,12 @@ async def test_closing_cuts_the_press_within_a_second_and_reopening_lets_them_ba
     assert await _until(publishing)
     grant = await admitted_join(press_user, SLUG)
     assert grant.publish is False  # the press watches
-    press = Bot(janus.settings.ws_url, grant.token, grant.room, grant.publisher_id, publish=False)
+    # ... and Janus itself refuses them a publisher's place: their token is not on the room's list
+    with pytest.raises(JanusPluginError) as refused:
+        await _join_as_publisher(janus, grant)
+    assert refused.value.code == 433
+    press = Bot(janus.settings.ws_url, grant.token, grant.room, grant.publisher_id, publish=False,
+                watch=[host.publisher_id])
     await press.start()
     try:
         assert await press.wait_for_frames(1, frames=5, timeout=15)
@@ -46,7 +61,6 @@ async def test_closing_cuts_the_press_within_a_second_and_reopening_lets_them_ba
         # At Janus: the token is gone and the press participant was kicked. (Browsers, which reach
         # Janus only through Summitry's relay, also lose their session: see tests/e2e.)
         assert grant.token not in {t["token"] for t in await janus.admin.list_tokens()}
-        assert grant.publisher_id not in [p["id"] for p in await gw.room_participants(host.room)]
         with pytest.raises(access.NotAllowed) as exc:
             await services.join(press_user, SLUG)
         assert exc.value.reason == "segment_closed"
@@ -57,7 +71,8 @@ async def test_closing_cuts_the_press_within_a_second_and_reopening_lets_them_ba
 
     await services.switch_segment(host_user, SLUG, SegmentKind.OPEN)
     again = await services.join(press_user, SLUG)  # still admitted: no second trip through the lobby
-    viewer = Bot(janus.settings.ws_url, again.token, again.room, again.publisher_id, publish=False)
+    viewer = Bot(janus.settings.ws_url, again.token, again.room, again.publisher_id, publish=False,
+                 watch=[host.publisher_id])
     await viewer.start()
     try:
         assert await viewer.wait_for_frames(1, frames=3, timeout=15)

@@ -118,10 +118,11 @@ class Bot:
 
     def __init__(self, janus_url: str, token: str, room: int, publisher_id: int, *, display: str = "bot",
                  tone_hz: float = 440.0, video: bool = True, publish: bool = True,
-                 headers: dict[str, str] | None = None) -> None:
+                 headers: dict[str, str] | None = None, watch: list[int] | None = None) -> None:
         self.janus_url, self.token, self.room, self.publisher_id = janus_url, token, room, publisher_id
         self.display, self.tone_hz, self.video, self.publish = display, tone_hz, video, publish
         self.headers = headers
+        self.watch = watch  # watch only these feeds, without joining as a publisher (how the press watches)
         self.client: JanusClient | None = None
         self.session: Session | None = None
         self.publisher: Handle | None = None
@@ -135,6 +136,10 @@ class Bot:
         self.client = JanusClient(self.janus_url, token=self.token, headers=self.headers, reconnect=False)
         await self.client.connect()
         self.session = await self.client.create_session()
+        if self.watch is not None:
+            for feed in self.watch:
+                await self.subscribe(feed)
+            return
         self.publisher = await self.session.attach(PLUGIN)
         reply = await self.publisher.message({"request": "join", "ptype": "publisher", "room": self.room,
                                               "id": self.publisher_id, "display": self.display,
@@ -194,6 +199,8 @@ class Bot:
                                 "streams": [{"feed": feed}], "token": self.token}
         if self.private_id is not None:
             body["private_id"] = self.private_id
+        if self.watch is not None:
+            body.pop("token")  # the press's token is not on the room's (publisher) list
         reply = await handle.message(body)
         if reply.jsep is None:
             raise RuntimeError("Janus offered no SDP to subscribe")

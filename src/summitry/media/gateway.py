@@ -65,10 +65,14 @@ class Gateway:
     async def open_room(self, spec: RoomSpec) -> bool:
         return await self._with_room(lambda vr: vr.create(spec))
 
-    async def admit(self, room: int, secret: str, token: str, plugins: Iterable[str]) -> None:
-        """Store the participant's core token and put it on the room's access list."""
+    async def admit(self, room: int, secret: str, token: str, plugins: Iterable[str], publish: bool = True) -> None:
+        """Store the participant's core token and, if they may publish, put it on the room's access list.
+
+        Janus 1.1's VideoRoom checks that list when someone joins as a publisher, not when they
+        subscribe: a token left off it can watch (given the room and feed ids) but never publish."""
         await self.admin.add_token(token, plugins)
-        await self._with_room(lambda vr: vr.allow(room, secret, [token]))
+        if publish:
+            await self._with_room(lambda vr: vr.allow(room, secret, [token]))
 
     async def revoke(self, room: int, secret: str, token: str, publisher_id: int | None) -> None:
         """Take the token off the room's list, drop the participant's media, and delete the token."""

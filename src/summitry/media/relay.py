@@ -32,8 +32,7 @@ def refusal(msg: Any, token: str, may_publish: bool) -> str | None:
         jsep = msg.get("jsep")
         if body.get("request") in PUBLISHING_REQUESTS and isinstance(jsep, dict) and jsep.get("type") == "offer":
             return "your role may not publish"
-        if body.get("request") == "join" and body.get("ptype") == "publisher" and (
-                body.get("audio") or body.get("video") or jsep):
+        if body.get("request") in ("join", "joinandconfigure") and body.get("ptype") == "publisher":
             return "your role may not publish"
     if isinstance(body, dict) and body.get("request") in ("create", "destroy", "edit", "allowed", "kick",
                                                           "rtp_forward", "stop_rtp_forward", "enable_recording"):

@@ -104,7 +104,8 @@ async def join(user: AbstractBaseUser | AnonymousUser, slug: str, auth_method: s
         await _cut_relays([old.pk for old in previous])
         for old in previous:
             await gw.revoke(engagement.media_room, engagement.room_secret, old.token, participation.publisher_id)
-        await gw.admit(engagement.media_room, engagement.room_secret, grant.token, rights.plugins)
+        await gw.admit(engagement.media_room, engagement.room_secret, grant.token, rights.plugins,
+                       publish=rights.publish)
     except JanusError as exc:
         log.warning("join %s by %s failed at Janus: %s", slug, participation.person, exc)
         await _revoke_in_db([grant.pk], "janus_failed")

@@ -233,6 +233,7 @@ function connect() {
 }
 
 function attachPublisher() {
+  if (!grant.publish) { watchOnly(); return; }
   janus.attach({
     plugin: "janus.plugin.videoroom",
     success: (handle) => {
@@ -274,6 +275,25 @@ function onPublisherMessage(msg, jsep) {
   if (jsep) publisher.handleRemoteJsep({ jsep });
 }
 
+// Roles that may not publish (the press) have no publisher handle at all: Janus refuses them one.
+// They subscribe to each roster member's feed, retrying the ones not on air yet.
+let watchTimer = null;
+
+function watchOnly() {
+  $("prejoin").hidden = true;
+  $("controls").hidden = false;
+  $("mic-btn").hidden = true;
+  $("cam-btn").hidden = true;
+  setStatus(t.live, "live");
+  openPresence();
+  const tryAll = () => {
+    if (left || !janus) return;
+    cfg.roster.forEach((p) => subscribeTo(p.publisher_id, true));
+  };
+  tryAll();
+  watchTimer = setInterval(tryAll, 3000);
+}
+
 function publishOwn() {
   const tracks = localStream.getTracks().map((track) => ({
     type: track.kind, capture: track, recv: false,
@@ -286,7 +306,7 @@ function publishOwn() {
   });
 }
 
-function subscribeTo(feed) {
+function subscribeTo(feed, probing = false) {
   feed = Number(feed);
   if (feed === Number(cfg.me) || subscribers.has(feed) || !state.known(feed)) return;
   const entry = { handle: null, stream: new MediaStream() };
@@ -295,11 +315,19 @@ function subscribeTo(feed) {
     plugin: "janus.plugin.videoroom",
     success: (handle) => {
       entry.handle = handle;
-      handle.send({ message: { request: "join", ptype: "subscriber", room: grant.room, streams: [{ feed }], private_id: privateId, token: grant.token } });
+      const join = { request: "join", ptype: "subscriber", room: grant.room, streams: [{ feed }], token: grant.token };
+      if (privateId) join.private_id = privateId;
+      handle.send({ message: join });
     },
     error: () => subscribers.delete(feed),
     onmessage: (msg, jsep) => {
-      if (msg.error) { console.warn("subscribe error", msg.error); return; }
+      if (msg.error) {
+        if (!probing) console.warn("subscribe error", msg.error);
+        subscribers.delete(feed);
+        if (entry.handle) entry.handle.detach();
+        return;
+      }
+      if (msg.videoroom === "event" && (msg.left === "ok" || msg.unpublished)) { unsubscribe(feed); return; }
       if (jsep) {
         const remote = (msg.streams || []).filter((st) => st.type === "audio" || st.type === "video");
         entry.handle.createAnswer({
@@ -323,6 +351,9 @@ function subscribeTo(feed) {
         entry.stream.getTracks().filter((x) => x.id === track.id).forEach((x) => entry.stream.removeTrack(x));
         const li = document.querySelector(`.tile[data-feed="${feed}"]`);
         if (li) li.classList.toggle("no-video", entry.stream.getVideoTracks().length === 0);
+        if (!grant || !grant.publish) {
+          if (entry.stream.getTracks().length === 0) unsubscribe(feed); // watchers learn departures this way
+        }
         return;
       }
       if (!entry.stream.getTracks().some((x) => x.id === track.id)) entry.stream.addTrack(track);
@@ -359,6 +390,7 @@ function unsubscribe(feed) {
 
 function teardown() {
   left = true;
+  if (watchTimer) { clearInterval(watchTimer); watchTimer = null; }
   frameCrypto.forget();
   $("e2ee-badge").hidden = true;
   grant = null;
@@ -382,6 +414,8 @@ function closePresence() {
 
 async function leave() {
   paused = false;
+  $("mic-btn").hidden = false;
+  $("cam-btn").hidden = false;
   closePresence();
   teardown();
   await api(cfg.leaveUrl);
