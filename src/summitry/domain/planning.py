@@ -159,15 +159,21 @@ def party_warnings(b: Booking) -> list[PlanWarning]:
     return out
 
 
-def double_bookings(bookings: Sequence[Booking]) -> list[PlanWarning]:
-    """People booked into overlapping engagements (each pair reported once)."""
+def _schedules(bookings: Sequence[Booking], interpreters: bool = False) -> dict[str, list[Booking]]:
+    """Each person's bookings, in time order."""
     by_person: dict[str, list[Booking]] = {}
     for b in bookings:
-        for person in set(b.people):
+        for person in set(b.interpreters if interpreters else b.people):
             by_person.setdefault(person, []).append(b)
-    out = []
-    for person, mine in by_person.items():
+    for mine in by_person.values():
         mine.sort(key=lambda b: b.interval.start)
+    return by_person
+
+
+def double_bookings(bookings: Sequence[Booking]) -> list[PlanWarning]:
+    """People booked into overlapping engagements (each pair reported once)."""
+    out = []
+    for person, mine in _schedules(bookings).items():
         for i, a in enumerate(mine):
             for b in mine[i + 1:]:
                 if b.interval.start >= a.interval.end:
@@ -179,13 +185,8 @@ def double_bookings(bookings: Sequence[Booking]) -> list[PlanWarning]:
 def interpreter_breaks(bookings: Sequence[Booking], *, max_stretch: timedelta = timedelta(minutes=90),
                        min_break: timedelta = timedelta(minutes=15)) -> list[PlanWarning]:
     """An interpreter working more than ``max_stretch`` without a break of at least ``min_break``."""
-    by_person: dict[str, list[Booking]] = {}
-    for b in bookings:
-        for person in set(b.interpreters):
-            by_person.setdefault(person, []).append(b)
     out = []
-    for person, mine in by_person.items():
-        mine.sort(key=lambda b: b.interval.start)
+    for person, mine in _schedules(bookings, interpreters=True).items():
         stretch_start, stretch_end = mine[0].interval.start, mine[0].interval.end
         last = mine[0]
         following: list[Booking | None] = [*mine[1:], None]
