@@ -12,7 +12,7 @@ from summitry.media import JanusClient, JanusError
 from summitry.media.bot import Bot
 
 from .conftest import sign_in
-from .test_meeting import SLUG, admit, feed_of, open_room
+from .test_meeting import SLUG, admit, feed_of, leave, open_room
 
 pytestmark = [pytest.mark.e2e, pytest.mark.janus]
 
@@ -87,7 +87,7 @@ async def test_closing_the_meeting_cuts_the_press_at_the_media_layer(server, lau
     assert await press_page.locator(".tile").count() == 0
     await host.get_by_role("button", name="Open (press present)").click()
     await press_page.wait_for_selector(f".tile[data-feed='{host_feed}']", timeout=15000)  # back in
-    await host.get_by_role("button", name="Leave").click()
+    await leave(host)
 
 
 async def test_the_relay_opens_only_for_a_current_grant(server, launch):

@@ -14,7 +14,7 @@ from summitry.media.bot import Bot
 from summitry.media.videoroom import VideoRoom
 
 from .conftest import sign_in
-from .test_meeting import SLUG, admit, feed_of, feeds_decoding, open_room
+from .test_meeting import SLUG, admit, feed_of, feeds_decoding, leave, open_room
 
 pytestmark = [pytest.mark.e2e, pytest.mark.janus]
 
@@ -122,8 +122,8 @@ async def test_closed_segments_are_end_to_end_encrypted(server, launch):
         await vr.disallow(room, secret, [token])
         await client.close()
         forward.sock.close()
-    await host.get_by_role("button", name="Leave").click()
-    await guest.get_by_role("button", name="Leave").click()
+    await leave(host)
+    await leave(guest)
 
 
 async def test_a_client_that_cannot_encrypt_may_not_join_an_encrypted_segment(server, launch):
@@ -134,4 +134,4 @@ async def test_a_client_that_cannot_encrypt_may_not_join_an_encrypted_segment(se
     out = server.run("bot", SLUG, "--as", "marcelo-ebrard", "--seconds", "1")  # aiortc cannot encrypt
     assert out.returncode == 3 and "e2ee_unsupported" in out.stderr
     await host.get_by_role("button", name="Open (press present)").click()
-    await host.get_by_role("button", name="Leave").click()
+    await leave(host)

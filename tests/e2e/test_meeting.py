@@ -50,6 +50,12 @@ async def open_room(page, server, slug=SLUG, until="live"):
     await page.wait_for_selector(f".room[data-state='{until}']", timeout=15000)
 
 
+async def leave(page):
+    """Leave, and wait until Summitry has revoked the visit (so the next test starts clean)."""
+    await page.get_by_role("button", name="Leave").click()
+    await page.wait_for_selector(".room[data-state='left']", timeout=10000)
+
+
 def admit(server, person, slug=SLUG):
     """The operator admits someone from the command line (the host does it in the page below)."""
     done = server.run("lobby", slug, "--admit", person)
@@ -105,7 +111,7 @@ async def test_two_browsers_and_a_bot_see_and_hear_each_other(server, launch, tm
 
         # Washington leaves: Ottawa loses that feed, and Janus no longer knows Washington's token
         await asyncio.sleep(4)  # let the bot hear everyone for a few seconds first
-        await washington.get_by_role("button", name="Leave").click()
+        await leave(washington)
         await ottawa.wait_for_selector(f".tile[data-feed='{washington_feed}']", state="detached", timeout=10000)
         assert await ottawa.locator(".tile").count() == 2
         await washington.wait_for_selector(".room[data-state='left']")  # Summitry has revoked the grant
@@ -161,7 +167,7 @@ async def test_no_camera_or_microphone_joins_to_watch_and_listen(server, launch)
         await alert.wait_for()
         assert "No camera or microphone was found" in await alert.inner_text()
         await feeds_decoding(page, 1)  # still sees the others
-        await page.get_by_role("button", name="Leave").click()
+        await leave(page)
     finally:
         bot.terminate()
         await asyncio.to_thread(bot.wait, 20)
@@ -175,7 +181,7 @@ async def test_refused_camera_and_microphone_are_explained(server, launch):
     await alert.wait_for()
     assert "Camera and microphone access was refused" in await alert.inner_text()
     assert await page.locator(".tile-self").count() == 0  # nothing is published
-    await page.get_by_role("button", name="Leave").click()
+    await leave(page)
     await page.wait_for_selector(".room[data-state='left']")
 
 
