@@ -24,6 +24,7 @@ CHROMIUM_FLAGS = [
     "--disable-component-update", "--disable-sync", "--autoplay-policy=no-user-gesture-required",
 ]
 PASSWORD = "summitry-demo-2021"
+HOSTNAME = "summitry.test"
 
 
 class Server:
@@ -47,7 +48,8 @@ class Server:
 def server(testnet, tmp_path_factory):
     data_dir = tmp_path_factory.mktemp("summitry-e2e")
     env = {**os.environ, "SUMMITRY_DATA_DIR": str(data_dir),
-           "SUMMITRY_ALLOWED_HOSTS": f"{testnet.server_ip},127.0.0.1,localhost", "SUMMITRY_JANUS_DEBUG_LEVEL": "3"}
+           "SUMMITRY_ALLOWED_HOSTS": f"{testnet.server_ip},127.0.0.1,localhost,{HOSTNAME}",
+           "SUMMITRY_JANUS_DEBUG_LEVEL": "3"}
     env.pop("SUMMITRY_DATABASE_URL", None)
     for args in (["migrate", "-v0"], ["load_scenario"], ["load_scenario", str(HERE / "trilateral.json")]):
         done = subprocess.run([*SUMMITRY, *args], env=env, capture_output=True, text=True, check=False)
@@ -57,6 +59,7 @@ def server(testnet, tmp_path_factory):
                             stdout=log, stderr=subprocess.STDOUT)
     url = f"http://{testnet.server_ip}:{PORT}"
     os.environ["SUMMITRY_TEST_ORIGIN"] = url
+    os.environ["SUMMITRY_TEST_SERVER_IP"] = testnet.server_ip
     deadline = time.monotonic() + 30
     while True:
         try:
@@ -107,7 +110,11 @@ def launch(playwright, tmp_path, server):
     async def _launch(tone: float | None = None, fake_devices: bool = True, grant_devices: bool = True):
         # A page served over plain HTTP from a non-localhost address is no secure context, and gets no
         # camera or microphone; production serves HTTPS, the test network treats its server as secure.
-        args = [*CHROMIUM_FLAGS, f"--unsafely-treat-insecure-origin-as-secure={server_origin()}"]
+        # WebAuthn needs a host name, not an address: the browser maps one to the test server.
+        named = f"http://{HOSTNAME}:{PORT}"
+        secure = f"--unsafely-treat-insecure-origin-as-secure={server_origin()},{named}"
+        args = [*CHROMIUM_FLAGS, secure,
+                f"--host-resolver-rules=MAP {HOSTNAME} {os.environ['SUMMITRY_TEST_SERVER_IP']}"]
         if fake_devices:
             args.append("--use-fake-device-for-media-stream")
         if grant_devices:  # without it, headless Chromium refuses camera and microphone prompts

@@ -51,7 +51,7 @@ def test_serve_over_tls_with_hsts_and_secure_cookies(tmp_path):
     try:
         for _ in range(100):
             try:
-                with urllib.request.urlopen(f"https://localhost:{port}/accounts/login/", context=ctx,  # noqa: S310
+                with urllib.request.urlopen(f"https://localhost:{port}/accounts/login/", context=ctx,
                                             timeout=1) as resp:
                     headers = resp.headers
                     break
@@ -63,7 +63,7 @@ def test_serve_over_tls_with_hsts_and_secure_cookies(tmp_path):
         cookie = headers["Set-Cookie"]
         assert "csrftoken=" in cookie and "Secure" in cookie
         with pytest.raises(OSError):  # plain HTTP is not served on that port
-            urllib.request.urlopen(f"http://localhost:{port}/accounts/login/", timeout=2)  # noqa: S310
+            urllib.request.urlopen(f"http://localhost:{port}/accounts/login/", timeout=2)
     finally:
         proc.terminate()
         proc.wait(10)

@@ -122,3 +122,17 @@ class SecondFactor(models.Model):
 
     def __str__(self) -> str:
         return f"second factor of {self.user}"
+
+
+class SecurityKey(models.Model):
+    """A WebAuthn credential (a security key or the device's platform authenticator)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="security_keys")
+    credential_id = models.CharField(max_length=512, unique=True)
+    public_key = models.TextField()
+    sign_count = models.BigIntegerField(default=0)
+    name = models.CharField(max_length=100, default="Security key")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} of {self.user}"

@@ -15,7 +15,7 @@ from django.utils import timezone
 from summitry.audit.log import record
 from summitry.audit.models import AuditEntry
 
-from .models import SecondFactor
+from .models import SecondFactor, SecurityKey
 
 ISSUER = "Summitry"
 MAX_FAILURES = 5
@@ -32,8 +32,10 @@ def needs_code(user: AbstractBaseUser) -> bool:
 
 
 def must_enrol(user: AbstractBaseUser) -> bool:
+    """Required, and neither an authenticator app nor a security key is set up yet."""
     d = device(user)
-    return d is not None and d.required and d.confirmed_at is None
+    return (d is not None and d.required and d.confirmed_at is None
+            and not SecurityKey.objects.filter(user=user).exists())
 
 
 def start_enrolment(user: AbstractBaseUser) -> SecondFactor:

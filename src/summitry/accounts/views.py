@@ -1,14 +1,24 @@
-"""Redeeming an invitation link."""
+"""Sign-in (password, then a TOTP code or a security key) and invitation links."""
 
 from __future__ import annotations
 
-from django.contrib.auth import login
-from django.http import HttpRequest, HttpResponse
+import json
+from typing import Any
+
+from django import forms
+from django.contrib.auth import get_user_model, login
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import LoginView
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
 
 from summitry.audit.signals import client_ip
 
+from . import two_factor, webauthn_keys
+from .forms import ThrottledAuthenticationForm
 from .invitations import InvitationError, lookup, redeem
 
 PROBLEMS = {
@@ -35,16 +45,6 @@ def invitation(request: HttpRequest, secret: str) -> HttpResponse:
 
 # --- Sign-in with a second factor -----------------------------------------------------------------
 
-from django import forms  # noqa: E402
-from django.contrib.auth import get_user_model  # noqa: E402
-from django.contrib.auth.decorators import login_required  # noqa: E402
-from django.contrib.auth.views import LoginView  # noqa: E402
-from django.http import HttpResponseRedirect  # noqa: E402
-from django.utils.http import url_has_allowed_host_and_scheme  # noqa: E402
-
-from . import two_factor  # noqa: E402
-from .forms import ThrottledAuthenticationForm  # noqa: E402
-
 PENDING = "summitry_pending_second_factor"
 
 
@@ -62,7 +62,7 @@ class SummitryLoginView(LoginView):
 
     def form_valid(self, form: ThrottledAuthenticationForm) -> HttpResponse:
         user = form.get_user()
-        if two_factor.needs_code(user):
+        if two_factor.needs_code(user) or webauthn_keys.has_keys(user):
             self.request.session[PENDING] = {"user": user.pk, "backend": user.backend,
                                              "next": self.get_success_url()}
             return redirect("login_code")
@@ -91,8 +91,57 @@ def login_code(request: HttpRequest) -> HttpResponse:
             return HttpResponseRedirect(nxt if url_has_allowed_host_and_scheme(nxt, None) else "/")
         else:
             error = _("That code is not right (or was used already). Try the next one.")
-    return render(request, "accounts/login_code.html", {"form": form, "error": error},
-                  status=400 if error else 200)
+    return render(request, "accounts/login_code.html", {
+        "form": form, "error": error, "totp": two_factor.needs_code(user), "keys": webauthn_keys.has_keys(user)},
+        status=400 if error else 200)
+
+
+def _pending_user(request: HttpRequest) -> Any:
+    pending = request.session.get(PENDING)
+    return get_user_model().objects.filter(pk=pending["user"]).first() if pending else None
+
+
+def login_key_options(request: HttpRequest) -> HttpResponse:
+    user = _pending_user(request)
+    if user is None or not webauthn_keys.has_keys(user):
+        return JsonResponse({"detail": "Sign in with your password first."}, status=400)
+    return HttpResponse(webauthn_keys.authentication_options(request, user), content_type="application/json")
+
+
+@require_POST
+def login_key(request: HttpRequest) -> HttpResponse:
+    user = _pending_user(request)
+    if user is None:
+        return JsonResponse({"detail": "Sign in with your password first."}, status=400)
+    if two_factor.throttled(user):
+        return JsonResponse({"detail": str(_("Too many wrong codes. Wait 15 minutes, then sign in again."))},
+                            status=429)
+    try:
+        webauthn_keys.authenticate(request, user, json.loads(request.body))
+    except (ValueError, webauthn_keys.KeyError_):
+        return JsonResponse({"detail": str(_("The security key was not accepted."))}, status=400)
+    pending = request.session.pop(PENDING)
+    request.summitry_auth_method = "password+webauthn"  # type: ignore[attr-defined]
+    login(request, user, backend=pending["backend"])
+    request.session["auth_method"] = "password+webauthn"
+    nxt = pending.get("next") or "/"
+    return JsonResponse({"next": nxt if url_has_allowed_host_and_scheme(nxt, None) else "/"})
+
+
+@login_required
+def key_options(request: HttpRequest) -> HttpResponse:
+    return HttpResponse(webauthn_keys.registration_options(request, request.user), content_type="application/json")
+
+
+@login_required
+@require_POST
+def key_register(request: HttpRequest) -> HttpResponse:
+    try:
+        body = json.loads(request.body)
+        webauthn_keys.register(request, request.user, body["credential"], str(body.get("name", "")))
+    except (ValueError, KeyError, webauthn_keys.KeyError_):
+        return JsonResponse({"detail": str(_("The security key could not be registered."))}, status=400)
+    return JsonResponse({"ok": True}, status=201)
 
 
 @login_required
@@ -110,4 +159,5 @@ def security(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/security.html", {
         "device": d, "enrolling": enrolling, "form": form, "error": error,
         "qr": two_factor.qr_data_uri(d) if enrolling else "", "secret": d.totp_secret if enrolling else "",
-        "required": d is not None and d.required}, status=400 if error else 200)
+        "required": d is not None and d.required,
+        "keys": request.user.security_keys.all()}, status=400 if error else 200)
