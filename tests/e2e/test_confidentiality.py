@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import asyncio
 
+import aiohttp
 import pytest
 
-from summitry.media import JanusClient, JanusError
+from summitry.media import JanusError
 from summitry.media.bot import Bot
 
 from .conftest import sign_in
@@ -90,16 +91,33 @@ async def test_closing_the_meeting_cuts_the_press_at_the_media_layer(server, lau
     await leave(host)
 
 
+async def _handshake(url, headers):
+    """The HTTP status of the WebSocket handshake (101 when the relay accepts)."""
+    async with aiohttp.ClientSession() as http:
+        try:
+            async with http.ws_connect(url, protocols=("janus-protocol",), headers=headers):
+                return 101
+        except aiohttp.WSServerHandshakeError as exc:
+            return exc.status
+
+
 async def test_the_relay_opens_only_for_a_current_grant(server, launch):
-    page = await sign_in(await launch(), server, "trudeau")  # signed in, but not a participant
-    cookies = {c["name"]: c["value"] for c in await page.context.cookies()}
     url = f"ws://{server.url.split('//')[1]}/ws/engagements/{SLUG}/janus"
-    client = JanusClient(url, token="x", headers={"Origin": server.url, "Cookie": f"sessionid={cookies['sessionid']}"},
-                         reconnect=False, request_timeout=3)
-    with pytest.raises(Exception):  # noqa: B017 - refused at the WebSocket handshake
-        await client.connect()
-    await client.close()
-    anonymous = JanusClient(url, token="x", headers={"Origin": server.url}, reconnect=False, request_timeout=3)
-    with pytest.raises(Exception):  # noqa: B017
-        await anonymous.connect()
-    await anonymous.close()
+    browser = await launch()
+    outsider = await sign_in(browser, server, "trudeau")  # signed in, but not a participant
+    cookies = {c["name"]: c["value"] for c in await outsider.context.cookies()}
+    assert await _handshake(url, {"Origin": server.url, "Cookie": f"sessionid={cookies['sessionid']}"}) == 403
+    assert await _handshake(url, {"Origin": server.url}) == 403  # anonymous
+    # the same request from the host, once Summitry has granted them a visit, is accepted
+    host = await sign_in(browser, server, "blinken")
+    status, _ = await _join_api(host)
+    assert status == 200
+    cookies = {c["name"]: c["value"] for c in await host.context.cookies()}
+    host_headers = {"Origin": server.url, "Cookie": f"sessionid={cookies['sessionid']}"}
+    assert await _handshake(url, host_headers) == 101
+    assert await _handshake(url, {**host_headers, "Origin": "http://evil.example"}) == 403  # other sites
+    await host.goto(f"{server.url}/engagements/{SLUG}/room")
+    await host.evaluate("""async (url) => {
+        const csrf = document.cookie.match(/csrftoken=([^;]+)/)[1];
+        await fetch(url, {method: 'POST', headers: {'X-CSRFToken': csrf}});
+    }""", f"/api/engagements/{SLUG}/leave")
