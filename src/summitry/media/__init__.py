@@ -1,6 +1,7 @@
 """The Janus boundary: the only package that knows Janus's JSON, its config and its process."""
 
 from .admin import JanusAdmin
+from .audiobridge import AudioBridge, ChannelSpec
 from .client import Handle, JanusClient, Session
 from .config import JanusSecrets, JanusSettings
 from .errors import (
@@ -16,7 +17,8 @@ from .supervisor import JanusSupervisor
 from .videoroom import RoomSpec, VideoRoom
 
 __all__ = [
-    "Handle", "JanusAdmin", "JanusClient", "JanusError", "JanusPluginError", "JanusPluginNotAllowed",
+    "AudioBridge", "ChannelSpec", "Handle", "JanusAdmin",
+    "JanusClient", "JanusError", "JanusPluginError", "JanusPluginNotAllowed",
     "JanusSecrets", "JanusSessionGone", "JanusSettings", "JanusSupervisor", "JanusTimeout",
     "JanusUnauthorized", "JanusUnavailable", "RoomSpec", "Session", "VideoRoom",
 ]

@@ -270,3 +270,103 @@ class Bot:
                 await self.session.destroy()
         if self.client is not None:
             await self.client.close()
+
+
+class ChannelBot:
+    """One participant in an AudioBridge channel: joins muted (as everyone does), sends a tone that is
+    heard only while Summitry has it unmuted, and records what the channel's mix delivers, with the
+    time each 20 ms frame arrived."""
+
+    def __init__(self, janus_url: str, token: str, room: int, *, tone_hz: float = 0.0,
+                 participant_id: int | None = None, display: str = "listener",
+                 headers: dict[str, str] | None = None) -> None:
+        self.janus_url, self.token, self.room = janus_url, token, room
+        self.tone_hz, self.participant_id, self.display, self.headers = tone_hz, participant_id, display, headers
+        self.client: JanusClient | None = None
+        self.session: Session | None = None
+        self.handle: Handle | None = None
+        self.pc: RTCPeerConnection | None = None
+        self.track: ToneTrack | None = None
+        self.received: list[tuple[float, np.ndarray[Any, Any]]] = []
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    async def start(self) -> dict[str, Any]:
+        from .audiobridge import PLUGIN as AUDIOBRIDGE
+
+        self.client = JanusClient(self.janus_url, token=self.token, headers=self.headers, reconnect=False)
+        await self.client.connect()
+        self.session = await self.client.create_session()
+        self.handle = await self.session.attach(AUDIOBRIDGE)
+        body: dict[str, Any] = {"request": "join", "room": self.room, "display": self.display,
+                                "token": self.token, "muted": True}
+        if self.participant_id is not None:
+            body["id"] = self.participant_id
+        joined = await self.handle.message(body)
+        self.participant_id = int(joined.data["id"])
+        self.pc = RTCPeerConnection()
+        self.track = ToneTrack(self.tone_hz)
+        self.pc.addTransceiver(self.track, direction="sendrecv")
+
+        @self.pc.on("track")
+        def _on_track(track: MediaStreamTrack) -> None:
+            task = asyncio.create_task(self._consume(track))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+        await self.pc.setLocalDescription(await self.pc.createOffer())
+        reply = await self.handle.message({"request": "configure", "muted": True}, jsep=_sdp(self.pc))
+        if reply.jsep is None:
+            raise RuntimeError("AudioBridge answered without SDP")
+        await self.pc.setRemoteDescription(RTCSessionDescription(sdp=reply.jsep["sdp"], type=reply.jsep["type"]))
+        return joined.data
+
+    async def _consume(self, track: MediaStreamTrack) -> None:
+        with contextlib.suppress(MediaStreamError):
+            while True:
+                frame: Any = await track.recv()
+                if frame.sample_rate != AUDIO_RATE:
+                    continue
+                pcm = frame.to_ndarray()
+                channels = len(frame.layout.channels)
+                mono = pcm.reshape(-1, channels).mean(axis=1) if channels > 1 else pcm.reshape(-1)
+                self.received.append((time.monotonic(), mono.astype(np.float32)))
+                if len(self.received) > 1500:  # keep the last ~30 s
+                    del self.received[:300]
+
+    def heard(self, since: float, until: float | None = None) -> np.ndarray[Any, Any]:
+        """The samples that arrived between two monotonic times."""
+        chunks = [a for t, a in self.received if t >= since and (until is None or t < until)]
+        return np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.float32)
+
+    async def wait_for_audio(self, seconds: float = 1.0, timeout: float = 10.0) -> bool:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if sum(a.size for _, a in self.received) >= seconds * AUDIO_RATE:
+                return True
+            await asyncio.sleep(0.05)
+        return False
+
+    async def change_room(self, room: int) -> dict[str, Any]:
+        if self.handle is None:
+            raise RuntimeError("start() the bot first")
+        reply = await self.handle.message({"request": "changeroom", "room": room, "display": self.display,
+                                           "token": self.token, "muted": True})
+        self.room = room
+        return reply.data
+
+    async def request(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Send any AudioBridge message as this participant (tests use it to try what is forbidden)."""
+        if self.handle is None:
+            raise RuntimeError("start() the bot first")
+        return (await self.handle.message(body)).data
+
+    async def stop(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        if self.pc is not None:
+            await self.pc.close()
+        if self.session is not None:
+            with contextlib.suppress(Exception):
+                await self.session.destroy()
+        if self.client is not None:
+            await self.client.close()

@@ -72,7 +72,7 @@ class JanusSettings:
     http_port: int = 8088
     admin_port: int = 7088
     rtp_port_range: str = "20000-40000"
-    plugins: tuple[str, ...] = ("janus.plugin.videoroom",)
+    plugins: tuple[str, ...] = ("janus.plugin.videoroom", "janus.plugin.audiobridge")
     session_timeout: int = 60
     debug_level: int = 4
     lib_dir: Path = DEFAULT_LIB_DIR

@@ -70,3 +70,9 @@ def core_error(code: int, reason: str) -> JanusError:
     if code in (CORE_SESSION_NOT_FOUND, CORE_HANDLE_NOT_FOUND):
         return JanusSessionGone(code, reason)
     return JanusError(code, reason)
+
+# AudioBridge error codes, from plugins/janus_audiobridge.c
+AUDIOBRIDGE_NO_SUCH_ROOM = 485
+AUDIOBRIDGE_ROOM_EXISTS = 486
+AUDIOBRIDGE_NO_SUCH_USER = 487
+AUDIOBRIDGE_UNAUTHORIZED = 489

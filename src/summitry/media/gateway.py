@@ -12,12 +12,25 @@ from collections.abc import Awaitable, Callable, Iterable
 from typing import TypeVar
 
 from .admin import JanusAdmin
+from .audiobridge import AudioBridge, ChannelSpec
 from .client import JanusClient, Session
 from .config import JanusSecrets, JanusSettings
-from .errors import VIDEOROOM_NO_SUCH_ROOM, JanusError, JanusPluginError, JanusSessionGone, JanusUnavailable
+from .errors import (
+    AUDIOBRIDGE_NO_SUCH_ROOM,
+    AUDIOBRIDGE_NO_SUCH_USER,
+    VIDEOROOM_NO_SUCH_ROOM,
+    JanusError,
+    JanusPluginError,
+    JanusSessionGone,
+    JanusUnavailable,
+)
 from .videoroom import RoomSpec, VideoRoom
 
 T = TypeVar("T")
+
+# AudioBridge mixes every 20 ms; Opus frames overlap a few ms. Waiting one tick between muting the
+# interpreter going off air and unmuting the one coming on keeps their voices out of any common frame.
+MIXING_TICK_S = 0.02
 
 
 class Gateway:
@@ -29,6 +42,7 @@ class Gateway:
         self._client: JanusClient | None = None
         self._session: Session | None = None
         self._videoroom: VideoRoom | None = None
+        self._audiobridge: AudioBridge | None = None
         self._lock = asyncio.Lock()
 
     async def _room_handle(self) -> VideoRoom:
@@ -43,6 +57,8 @@ class Gateway:
             try:
                 session = await client.create_session()
                 self._videoroom = await VideoRoom.attach(session, self.secrets.videoroom_admin_key)
+                if "janus.plugin.audiobridge" in self.settings.plugins:
+                    self._audiobridge = await AudioBridge.attach(session, self.secrets.videoroom_admin_key)
             except BaseException:
                 await client.close()
                 raise
@@ -52,7 +68,7 @@ class Gateway:
     async def _reset(self) -> None:
         if self._client is not None:
             await self._client.close()
-        self._client = self._session = self._videoroom = None
+        self._client = self._session = self._videoroom = self._audiobridge = None
 
     async def _with_room(self, call: Callable[[VideoRoom], Awaitable[T]]) -> T:
         try:
@@ -61,6 +77,58 @@ class Gateway:
             async with self._lock:
                 await self._reset()
             return await call(await self._room_handle())
+
+    async def _with_bridge(self, call: Callable[[AudioBridge], Awaitable[T]]) -> T:
+        async def _on(_: VideoRoom) -> T:
+            if self._audiobridge is None:
+                raise JanusUnavailable("the AudioBridge plugin is not enabled in Summitry's Janus settings")
+            return await call(self._audiobridge)
+
+        return await self._with_room(_on)
+
+    # Interpretation channels (AudioBridge)
+
+    async def open_channel(self, spec: ChannelSpec) -> bool:
+        return await self._with_bridge(lambda ab: ab.create(spec))
+
+    async def admit_to_channels(self, rooms: Iterable[tuple[int, str]], token: str) -> None:
+        """Put a participant's token on each channel room's list (AudioBridge checks it at every join)."""
+        for room, secret in rooms:
+            async def _allow(ab: AudioBridge, r: int = room, s: str = secret) -> None:
+                await ab.allow(r, s, [token])
+            await self._with_bridge(_allow)
+
+    async def revoke_from_channels(self, rooms: Iterable[tuple[int, str]], token: str) -> None:
+        for room, secret in rooms:
+            async def _drop(ab: AudioBridge, r: int = room, s: str = secret) -> None:
+                try:
+                    await ab.disallow(r, s, [token])
+                except JanusPluginError as exc:
+                    if exc.code != AUDIOBRIDGE_NO_SUCH_ROOM:
+                        raise
+            await self._with_bridge(_drop)
+
+    async def set_on_air(self, room: int, secret: str, off: int | None, on: int | None) -> None:
+        """Mute ``off`` first, then unmute ``on``: the channel may fall silent for a mixing tick but
+        never carries two voices. A participant already gone counts as muted."""
+        async def _switch(ab: AudioBridge) -> None:
+            if off is not None:
+                try:
+                    await ab.mute(room, secret, off)
+                except JanusPluginError as exc:
+                    if exc.code != AUDIOBRIDGE_NO_SUCH_USER:
+                        raise
+                if on is not None:
+                    await asyncio.sleep(MIXING_TICK_S)  # the outgoing voice's last frame is mixed alone
+            if on is not None:
+                await ab.unmute(room, secret, on)
+        await self._with_bridge(_switch)
+
+    async def channel_participants(self, room: int) -> list[dict[str, object]]:
+        return await self._with_bridge(lambda ab: ab.participants(room))
+
+    async def close_channel(self, room: int, secret: str) -> None:
+        await self._with_bridge(lambda ab: ab.destroy(room, secret))
 
     async def open_room(self, spec: RoomSpec) -> bool:
         return await self._with_room(lambda vr: vr.create(spec))
