@@ -48,7 +48,7 @@ def test_scenario_has_the_day(transactional_db):
      "unknown person 'nobody'"),
     (lambda d: d["engagements"][-1]["participants"].append({"person": "ned-price", "role": "emperor"}),
      r"engagements\.7\.participants\.3\.role"),
-    (lambda d: d["people"][-1].pop("family_name"), r"people\.17\.family_name: Field required"),
+    (lambda d: d["people"][-1].pop("family_name"), r"people\.22\.family_name: Field required"),
     (lambda d: d.update(schema="other/9"), "schema: Input should be 'summitry.plan/1'"),
     (lambda d: d["engagements"][5]["segments"][1].update(starts="2021-02-26T13:05"), "segments 1 and 2 overlap"),
     (lambda d: d["engagements"][5]["segments"][1].update(ends="2021-02-26T15:00"), "outside the engagement"),

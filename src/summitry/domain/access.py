@@ -24,8 +24,9 @@ class EngagementState(StrEnum):
 
 
 VIDEOROOM = "janus.plugin.videoroom"
+AUDIOBRIDGE = "janus.plugin.audiobridge"
 
-# Media rights of each role in the meeting itself. Interpretation and broadcast add their own plugins.
+# Media rights of each role in the meeting itself.
 PUBLISHING_ROLES = frozenset({Role.HOST, Role.PRINCIPAL, Role.DELEGATION_MEMBER, Role.INTERPRETER,
                               Role.TECHNICIAN})
 
@@ -44,8 +45,9 @@ class Decision:
 
 
 def rights_for(role: Role) -> MediaRights:
-    """The Janus plugins a participant's token may use, and whether they may publish."""
-    return MediaRights(plugins=(VIDEOROOM,), publish=role in PUBLISHING_ROLES, subscribe=True)
+    """The Janus plugins a participant's token may use, and whether they may publish. Everyone may
+    listen to the interpretation channels (AudioBridge); only Summitry unmutes a voice in them."""
+    return MediaRights(plugins=(VIDEOROOM, AUDIOBRIDGE), publish=role in PUBLISHING_ROLES, subscribe=True)
 
 
 def may_join(*, is_participant: bool, state: EngagementState) -> Decision:

@@ -19,24 +19,47 @@ from .client import SUBPROTOCOL
 from .errors import JanusUnavailable
 
 PUBLISHING_REQUESTS = frozenset({"publish", "configure", "joinandconfigure"})
+ADMIN_REQUESTS = frozenset({
+    "create", "destroy", "edit", "allowed", "kick", "kick_all", "rtp_forward", "stop_rtp_forward",
+    "listforwarders", "enable_recording", "mute", "unmute", "mute_room", "unmute_room", "play_file",
+    "is_playing", "stop_file", "stop_all_files", "suspend", "resume", "moderate"})
+AUDIOBRIDGE = "janus.plugin.audiobridge"
 
 
-def refusal(msg: Any, token: str, may_publish: bool) -> str | None:
-    """Why this client request must not reach Janus, or None."""
+def channel_refusal(body: dict[str, Any], own_id: int | None) -> str | None:
+    """AudioBridge: everyone joins muted and stays so; Summitry alone unmutes the interpreter on air.
+    Nobody records a channel on the server, and a participant may take no id but their own."""
+    request = body.get("request")
+    if request in ("join", "changeroom") and body.get("muted") is not True:
+        return "join interpretation channels muted"
+    if "muted" in body and body.get("muted") is not True:
+        return "only Summitry puts a voice on air"
+    if any(k in body for k in ("record", "filename", "rtp", "group", "generate_offer")):
+        return "not allowed in an interpretation channel"
+    if request in ("join", "changeroom") and "id" in body and body.get("id") != own_id:
+        return "that participant id is not yours"
+    return None
+
+
+def refusal(msg: Any, token: str, may_publish: bool, plugin: str = "", own_id: int | None = None) -> str | None:
+    """Why this client request must not reach Janus, or None. ``plugin``: the handle's plugin."""
     if not isinstance(msg, dict) or not isinstance(msg.get("janus"), str):
         return "malformed request"
     if msg.get("token") != token:
         return "wrong token"
     body = msg.get("body")
+    if isinstance(body, dict) and body.get("request") in ADMIN_REQUESTS:
+        return "administrative requests are Summitry's"
+    if msg.get("janus") == "message" and plugin == AUDIOBRIDGE:
+        return channel_refusal(body, own_id) if isinstance(body, dict) else "malformed request"
+    if isinstance(body, dict) and ("record" in body or "filename" in body):
+        return "recording is Summitry's"
     if isinstance(body, dict) and not may_publish:
         jsep = msg.get("jsep")
         if body.get("request") in PUBLISHING_REQUESTS and isinstance(jsep, dict) and jsep.get("type") == "offer":
             return "your role may not publish"
         if body.get("request") in ("join", "joinandconfigure") and body.get("ptype") == "publisher":
             return "your role may not publish"
-    if isinstance(body, dict) and body.get("request") in ("create", "destroy", "edit", "allowed", "kick",
-                                                          "rtp_forward", "stop_rtp_forward", "enable_recording"):
-        return "administrative requests are Summitry's"
     return None
 
 
@@ -47,10 +70,13 @@ def error_reply(msg: Any, reason: str) -> str:
 
 class Relay:
     def __init__(self, janus_ws_url: str, token: str, may_publish: bool,
-                 on_session: Callable[[int], Awaitable[None]] | None = None) -> None:
+                 on_session: Callable[[int], Awaitable[None]] | None = None, own_id: int | None = None) -> None:
         self.url, self.token, self.may_publish = janus_ws_url, token, may_publish
         self.on_session = on_session
+        self.own_id = own_id
         self._creating: set[str] = set()
+        self._attaching: dict[str, str] = {}  # transaction -> plugin asked for
+        self._plugins: dict[int, str] = {}  # handle id -> plugin
         self._http: aiohttp.ClientSession | None = None
         self._ws: aiohttp.ClientWebSocketResponse | None = None
 
@@ -68,13 +94,19 @@ class Relay:
             msg = json.loads(text)
         except ValueError:
             return error_reply(None, "malformed request")
-        reason = refusal(msg, self.token, self.may_publish)
+        handle = msg.get("handle_id") if isinstance(msg, dict) else None
+        plugin = self._plugins.get(handle, "") if isinstance(handle, int) else ""
+        if isinstance(msg, dict) and msg.get("janus") == "message" and isinstance(handle, int) and not plugin:
+            return error_reply(msg, "unknown handle")  # attached before this relay knew: refuse, don't guess
+        reason = refusal(msg, self.token, self.may_publish, plugin, self.own_id)
         if reason is not None:
             return error_reply(msg, reason)
         if self._ws is None or self._ws.closed:
             return error_reply(msg, "the media server connection is closed")
         if msg["janus"] == "create" and isinstance(msg.get("transaction"), str):
             self._creating.add(msg["transaction"])
+        if msg["janus"] == "attach" and isinstance(msg.get("transaction"), str):
+            self._attaching[msg["transaction"]] = str(msg.get("plugin", ""))
         await self._ws.send_str(text)
         return None
 
@@ -83,7 +115,7 @@ class Relay:
             return
         async for frame in self._ws:
             if frame.type == aiohttp.WSMsgType.TEXT:
-                if self._creating:
+                if self._creating or self._attaching:
                     await self._note_session(frame.data)
                 yield frame.data
             elif frame.type in (aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.ERROR):
@@ -95,8 +127,15 @@ class Relay:
             msg = json.loads(text)
         except ValueError:
             return
-        if msg.get("transaction") in self._creating and msg.get("janus") == "success":
-            self._creating.discard(msg["transaction"])
+        if not isinstance(msg, dict):
+            return
+        transaction = msg.get("transaction")
+        if transaction in self._attaching:
+            plugin = self._attaching.pop(transaction)
+            if msg.get("janus") == "success":
+                self._plugins[int(msg["data"]["id"])] = plugin
+        if transaction in self._creating and msg.get("janus") == "success":
+            self._creating.discard(transaction)
             if self.on_session is not None:
                 await self.on_session(int(msg["data"]["id"]))
 

@@ -11,8 +11,9 @@ from ninja.errors import HttpError
 from ninja.security import django_auth
 
 from summitry.domain.access import SegmentKind
+from summitry.domain.interpretation import AirAction
 
-from . import access, lobby, services
+from . import access, interpretation, lobby, services
 from .janus import relay_url
 from .models import Engagement
 from .roster import roster
@@ -30,7 +31,20 @@ MESSAGES = {
                          "media. Use a current Chromium, Chrome or Edge."),
     "segment_closed": ("The meeting is closed to your role at the moment; "
                        "you will be let back in when it reopens."),
+    "not_in_booth": "Only this channel's interpreters may do this.",
+    "partner_on_air": "Your booth partner is on air: ask them to hand over.",
+    "partner_not_connected": "Your booth partner is not connected: stay on air until they are.",
+    "not_on_air": "You are not on air.",
+    "console_not_connected": "Your console is not connected to the channel yet.",
+    "changed_meanwhile": "Someone changed who is on air at the same moment. Look again and retry.",
+    "media_refused": "The media server did not make the change; nothing was changed.",
+    "no_such_channel": "This engagement has no such interpretation channel.",
 }
+
+
+class ChannelOut(Schema):
+    language: str
+    room: int
 
 
 class JoinOut(Schema):
@@ -40,6 +54,32 @@ class JoinOut(Schema):
     publisher_id: int
     display: str
     publish: bool
+    channels: list[ChannelOut] = []
+    booth: str = ""
+
+
+class BoothMember(Schema):
+    publisher_id: int
+    name: str
+
+
+class ChannelState(Schema):
+    language: str
+    name: str
+    room: int
+    live: bool
+    source: str
+    on_air: int | None
+    on_air_name: str
+    booth: list[BoothMember]
+
+
+class AirIn(Schema):
+    action: AirAction
+
+
+class SourceIn(Schema):
+    source: str
 
 
 class RosterEntry(Schema):
@@ -119,7 +159,9 @@ async def join(request: HttpRequest, slug: str) -> JoinOut | Status:
     except services.MediaUnavailable:
         raise HttpError(503, "The media server is unreachable. Try again in a moment.") from None
     return JoinOut(janus_url=relay_url(request.get_host(), request.is_secure(), slug), token=grant.token,
-                   room=grant.room, publisher_id=grant.publisher_id, display=grant.display, publish=grant.publish)
+                   room=grant.room, publisher_id=grant.publisher_id, display=grant.display, publish=grant.publish,
+                   channels=[ChannelOut(language=c.language, room=c.room) for c in grant.channels],
+                   booth=grant.booth)
 
 
 @router.post("/engagements/{slug}/leave", response=LeaveOut, summary="Leave the meeting (revokes your token)")
@@ -227,3 +269,36 @@ async def create_invitation(request: HttpRequest, slug: str, body: InvitationIn)
     scheme = "https" if request.is_secure() else "http"
     return Status(201, InvitationOut(url=f"{scheme}://{request.get_host()}/invite/{secret}",
                                     expires_in_hours=int(LIFETIME.total_seconds() // 3600)))
+
+
+@router.get("/engagements/{slug}/channels", response=list[ChannelState],
+            summary="Interpretation channels: which are live, who is on air, what each booth listens to")
+async def channels(request: HttpRequest, slug: str) -> list[dict[str, object]]:
+    engagement = await _engagement(slug)
+    try:
+        await sync_to_async(access.participation_for)(await request.auser(), engagement)
+    except access.NotAllowed as exc:
+        raise _refuse(exc) from None
+    return await sync_to_async(interpretation.states)(engagement)
+
+
+@router.post("/engagements/{slug}/channels/{language}/air", response=list[ChannelState],
+             summary="Take, hand over or release the booth's microphone (the channel's interpreters)")
+async def air(request: HttpRequest, slug: str, language: str, body: AirIn) -> list[dict[str, object]]:
+    await _engagement(slug)
+    try:
+        return await interpretation.change_air(await request.auser(), slug, language, body.action)
+    except access.NotAllowed as exc:
+        raise _refuse(exc) from None
+    except services.JanusError:
+        raise HttpError(503, "The media server is unreachable. Try again in a moment.") from None
+
+
+@router.post("/engagements/{slug}/channels/{language}/source", response=list[ChannelState],
+             summary="Interpret from the floor or from another channel (relay)")
+async def source(request: HttpRequest, slug: str, language: str, body: SourceIn) -> list[dict[str, object]]:
+    await _engagement(slug)
+    try:
+        return await interpretation.set_source(await request.auser(), slug, language, body.source)
+    except access.NotAllowed as exc:
+        raise _refuse(exc) from None

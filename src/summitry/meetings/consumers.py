@@ -16,7 +16,7 @@ from summitry.domain.access import Role, SegmentKind, allowed_in, may_admit, nee
 from summitry.media.errors import JanusUnavailable
 from summitry.media.relay import Relay
 
-from . import access, e2ee, lobby
+from . import access, e2ee, interpretation, lobby
 from .janus import janus_settings
 from .models import Admission, Engagement, MediaGrant
 
@@ -49,11 +49,16 @@ class RoomPresenceConsumer(AsyncJsonWebsocketConsumer):
         self.role = role
         self.participation_id = participation.pk
         self.admits = may_admit(role, host_side=participation.person.delegation_id == engagement.host_id)
+        self.name = str(participation.person)
+        self.booth_group = (f"booth-{engagement.pk}-{participation.booth}"
+                            if role == Role.INTERPRETER and participation.booth else "")
         admitted = not needs_admission(role) or await Admission.objects.filter(
             participation=participation, state=Admission.State.ADMITTED).aexists()
         self.groups_joined = [lobby.participant_group(participation.pk)]
         if self.admits:
             self.groups_joined.append(lobby.lobby_group(engagement.pk))
+        if self.booth_group:
+            self.groups_joined.append(self.booth_group)
         for group in self.groups_joined:
             await self.channel_layer.group_add(group, self.channel_name)
         await self.accept()
@@ -71,6 +76,7 @@ class RoomPresenceConsumer(AsyncJsonWebsocketConsumer):
             self.in_room = True
             await self.channel_layer.group_add(self.group, self.channel_name)
             await self.channel_layer.group_send(self.group, {"type": "presence.request"})
+            await self.channels_changed({})
         await self._send_key()
 
     async def _send_key(self) -> None:
@@ -92,6 +98,9 @@ class RoomPresenceConsumer(AsyncJsonWebsocketConsumer):
             await self.channel_layer.group_discard(group, self.channel_name)
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        if isinstance(content, dict) and set(content) == {"booth_chat"}:
+            await self._booth_chat(content["booth_chat"])
+            return
         if (not isinstance(content, dict) or set(content) - {"muted", "camera_off"}
                 or not all(isinstance(v, bool) for v in content.values())):
             await self.close(code=CLOSE_BAD_MESSAGE)
@@ -105,6 +114,25 @@ class RoomPresenceConsumer(AsyncJsonWebsocketConsumer):
         if self.state is not None and self.in_room:
             await self.channel_layer.group_send(self.group, {
                 "type": "presence.state", "publisher_id": self.publisher_id, **self.state})
+
+    async def _booth_chat(self, text: Any) -> None:
+        """A private line to the booth partner: only the booth's interpreters, in the room, hear it."""
+        if not isinstance(text, str) or not text.strip() or len(text) > 500:
+            await self.send_json({"booth_chat_error": "Messages are 1 to 500 characters."})
+            return
+        if not self.booth_group or not self.in_room:
+            await self.send_json({"booth_chat_error": "Only interpreters in a booth have a booth chat."})
+            return
+        await self.channel_layer.group_send(self.booth_group, {
+            "type": "booth.chat", "from": self.name, "publisher_id": self.publisher_id, "text": text.strip()})
+
+    async def booth_chat(self, event: dict[str, Any]) -> None:
+        if self.in_room:
+            await self.send_json({"booth_chat": {k: event[k] for k in ("from", "publisher_id", "text")}})
+
+    async def channels_changed(self, event: dict[str, Any]) -> None:
+        if self.in_room and (states := await sync_to_async(interpretation.states)(self.engagement)):
+            await self.send_json({"channels": states})
 
     async def presence_request(self, event: dict[str, Any]) -> None:
         await self._announce()
@@ -158,7 +186,7 @@ class JanusRelayConsumer(AsyncWebsocketConsumer):
             await MediaGrant.objects.filter(pk=grant.pk).aupdate(janus_session=session_id)
 
         self.relay = Relay(janus_settings().ws_url, grant.token, rights_for(Role(grant.participation.role)).publish,
-                           on_session=on_session)
+                           on_session=on_session, own_id=grant.participation.publisher_id)
         try:
             await self.relay.open()
         except JanusUnavailable:

@@ -83,6 +83,8 @@ class Participation(models.Model):
     precedence = models.PositiveSmallIntegerField(null=True, blank=True,
                                                   help_text="Explicit position in this engagement's order")
     publisher_id = models.BigIntegerField(default=random_media_id, editable=False)
+    booth = models.CharField(_("booth"), max_length=8, blank=True, default="",
+                             help_text=_("For interpreters: the language of the channel they interpret into"))
 
     class Meta:
         constraints = [
@@ -145,3 +147,23 @@ class MediaKey(models.Model):
 
     def __str__(self) -> str:
         return f"key {self.key_id} of {self.engagement}"
+
+
+class InterpretationChannel(models.Model):
+    """One language's interpretation channel in an engagement: an AudioBridge room at Janus, the booth
+    that speaks into it, who of the booth is on air, and what the booth listens to (floor or relay)."""
+
+    engagement = models.ForeignKey(Engagement, on_delete=models.CASCADE, related_name="channels")
+    language = models.CharField(max_length=8)
+    audio_room = models.BigIntegerField(unique=True, default=random_media_id, editable=False)
+    on_air = models.ForeignKey(Participation, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    source = models.CharField(max_length=8, default="floor",
+                              help_text="What the booth interprets from: the floor or another channel (relay)")
+    changed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [models.UniqueConstraint(fields=["engagement", "language"], name="one_channel_per_language")]
+
+    def __str__(self) -> str:
+        return f"{self.language} channel of {self.engagement}"

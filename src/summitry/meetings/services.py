@@ -26,7 +26,7 @@ from summitry.domain.access import (
 )
 from summitry.media import JanusError, RoomSpec
 
-from . import access, e2ee, lobby
+from . import access, e2ee, interpretation, lobby
 from .janus import gateway
 from .models import Admission, Engagement, MediaGrant, Participation
 
@@ -44,6 +44,8 @@ class JoinGrant:
     publisher_id: int
     display: str
     publish: bool
+    channels: tuple[interpretation.Channel, ...] = ()
+    booth: str = ""
 
 
 def _room_spec(engagement: Engagement) -> RoomSpec:
@@ -101,17 +103,22 @@ async def join(user: AbstractBaseUser | AnonymousUser, slug: str, auth_method: s
     rights = rights_for(Role(participation.role))
     try:
         await gw.open_room(_room_spec(engagement))
+        channels = await interpretation.open_channels(engagement)
+        rooms = [(c.room, engagement.room_secret) for c in channels]
         await _cut_relays([old.pk for old in previous])
         for old in previous:
             await gw.revoke(engagement.media_room, engagement.room_secret, old.token, participation.publisher_id)
+            await gw.revoke_from_channels(rooms, old.token)
         await gw.admit(engagement.media_room, engagement.room_secret, grant.token, rights.plugins,
                        publish=rights.publish)
+        await gw.admit_to_channels(rooms, grant.token)
     except JanusError as exc:
         log.warning("join %s by %s failed at Janus: %s", slug, participation.person, exc)
         await _revoke_in_db([grant.pk], "janus_failed")
         raise MediaUnavailable(str(exc)) from exc
     return JoinGrant(token=grant.token, room=engagement.media_room, publisher_id=participation.publisher_id,
-                     display=str(participation.person), publish=rights.publish)
+                     display=str(participation.person), publish=rights.publish, channels=tuple(channels),
+                     booth=participation.booth if participation.role == Role.INTERPRETER else "")
 
 
 async def leave(user: AbstractBaseUser | AnonymousUser, slug: str) -> int:
@@ -147,13 +154,17 @@ async def _revoke_grants(engagement: Engagement, grants: list[tuple[MediaGrant, 
                          actor: str = "system") -> None:
     await _cut_relays([g.pk for g, _ in grants])
     gw = gateway()
+    rooms = await sync_to_async(interpretation.rooms_of)(engagement)
     for grant, publisher_id in grants:
         try:
             await gw.revoke(engagement.media_room, engagement.room_secret, grant.token, publisher_id)
+            await gw.revoke_from_channels(rooms, grant.token)
         except JanusError as exc:
             # Janus forgets tokens when it restarts; the grant is dead either way.
             log.warning("revoking grant %s at Janus: %s", grant.pk, exc)
     await _revoke_in_db([g.pk for g, _ in grants], reason, actor)
+    for engagement_id in await interpretation.off_air([g.participation_id for g, _ in grants]):
+        await interpretation.announce(engagement_id)
 
 
 async def end(user: AbstractBaseUser | AnonymousUser, slug: str) -> None:
@@ -178,6 +189,11 @@ async def end(user: AbstractBaseUser | AnonymousUser, slug: str) -> None:
     except JanusError as exc:
         log.warning("closing room of %s: %s", slug, exc)
     await _revoke_grants(engagement, grants, "ended", actor=user.get_username())
+    for room, secret in await sync_to_async(interpretation.rooms_of)(engagement):
+        try:
+            await gateway().close_channel(room, secret)
+        except JanusError as exc:
+            log.warning("closing a channel of %s: %s", slug, exc)
 
 
 @sync_to_async

@@ -109,6 +109,8 @@ class ParticipantIn(_In):
     person: str
     role: Role
     precedence: int | None = Field(default=None, ge=1)
+    booth: Literal["", "en", "fr", "es"] = Field(
+        default="", description="Interpreters only: the language of the channel they interpret into")
 
 
 class SegmentIn(_In):
@@ -267,9 +269,12 @@ def _load_engagement(e: EngagementIn, where: str, delegations: _Index, people: _
         if p.person in seen:
             raise PlanError(f"{where}: {p.person!r} is invited twice")
         seen.add(p.person)
+        if p.booth and (p.role != Role.INTERPRETER or p.booth not in e.languages):
+            raise PlanError(f"{where}: {p.person!r} has booth {p.booth!r}, but only an interpreter has a booth, "
+                            f"and it must be one of the engagement's languages {e.languages}")
         Participation.objects.update_or_create(
             engagement=engagement, person=people.get(p.person, "person", where),
-            defaults={"role": p.role, "precedence": p.precedence})
+            defaults={"role": p.role, "precedence": p.precedence, "booth": p.booth})
     engagement.participations.exclude(person__slug__in=seen).filter(grants__isnull=True).delete()
     spans = sorted((_local(s.starts, e.timezone), _local(s.ends, e.timezone), s) for s in e.segments)
     for n, (s_start, s_end, _) in enumerate(spans):
@@ -317,8 +322,8 @@ def export_trip(trip: Trip) -> dict[str, Any]:
             "timezone": e.host.country.timezone, "starts": wall(e.starts_at, e.host.country.timezone),
             "ends": wall(e.ends_at, e.host.country.timezone), "trip": trip.slug,
             "stop": e.stop.order if e.stop else None, "languages": e.languages.split(","),
-            "participants": [{"person": p.person.slug, "role": p.role, "precedence": p.precedence}
-                             for p in e.participations.all()],
+            "participants": [{"person": p.person.slug, "role": p.role, "precedence": p.precedence,
+                              **({"booth": p.booth} if p.booth else {})} for p in e.participations.all()],
             "segments": [{"kind": s.kind, "title": s.title, "starts": wall(s.starts_at, e.host.country.timezone),
                           "ends": wall(s.ends_at, e.host.country.timezone)} for s in e.segments.all()],
         } for e in engagements],

@@ -1,0 +1,137 @@
+"""Interpretation through Summitry's services: channels opened at join, the booth's one microphone
+handed over at Janus, relay input, and what the API refuses."""
+
+import asyncio
+import time
+
+import pytest
+from asgiref.sync import sync_to_async
+from django.test import Client
+
+from summitry.domain.interpretation import AirAction
+from summitry.media.bot import ChannelBot
+from summitry.media.tones import dominant_frequency, level_at
+from summitry.meetings import access, interpretation, services
+from summitry.meetings.models import InterpretationChannel
+
+from .conftest import admitted_join
+
+pytestmark = [pytest.mark.janus, pytest.mark.postgres]
+
+SLUG = "canada-bilateral"
+
+
+async def _unmuted(gw, room):
+    return sorted(int(p["id"]) for p in await gw.channel_participants(room) if not p.get("muted"))
+
+
+async def test_join_opens_a_channel_per_language_and_admits_to_each(scenario, janus, gw):
+    grant = await admitted_join(scenario["interpreter-fr"], SLUG)
+    assert [c.language for c in grant.channels] == ["en", "fr"] and grant.booth == "fr"
+    host = await admitted_join(scenario["garneau"], SLUG)
+    assert host.booth == "" and [c.room for c in host.channels] == [c.room for c in grant.channels]
+    for channel in grant.channels:
+        bot = ChannelBot(janus.settings.ws_url, host.token, channel.room)
+        try:
+            await bot.start()  # on the channel's list: AudioBridge lets the host's token in
+        finally:
+            await bot.stop()
+
+
+async def test_booth_hands_its_one_microphone_over_at_janus(scenario, janus, gw):
+    first = await admitted_join(scenario["interpreter-fr"], SLUG)
+    second = await admitted_join(scenario["interpreter-fr-2"], SLUG)
+    listener = await admitted_join(scenario["blinken"], SLUG)
+    fr = next(c.room for c in first.channels if c.language == "fr")
+    a = ChannelBot(janus.settings.ws_url, first.token, fr, tone_hz=440, participant_id=first.publisher_id)
+    b = ChannelBot(janus.settings.ws_url, second.token, fr, tone_hz=600, participant_id=second.publisher_id)
+    ear = ChannelBot(janus.settings.ws_url, listener.token, fr)
+    try:
+        await asyncio.gather(a.start(), b.start(), ear.start())
+        assert await _unmuted(gw, fr) == []
+
+        states = await interpretation.change_air(scenario["interpreter-fr"], SLUG, "fr", AirAction.TAKE)
+        fr_state = next(s for s in states if s["language"] == "fr")
+        assert fr_state["live"] and fr_state["on_air"] == first.publisher_id
+        assert await _unmuted(gw, fr) == [first.publisher_id]
+        await asyncio.sleep(1.5)
+        heard = ear.heard(time.monotonic() - 1.0)
+        assert abs(dominant_frequency(heard) - 440) < 10 and level_at(heard, 600) < 0.01
+
+        with pytest.raises(access.NotAllowed, match="partner_on_air"):
+            await interpretation.change_air(scenario["interpreter-fr-2"], SLUG, "fr", AirAction.TAKE)
+        with pytest.raises(access.NotAllowed, match="not_in_booth"):
+            await interpretation.change_air(scenario["blinken"], SLUG, "fr", AirAction.TAKE)
+        with pytest.raises(access.NotAllowed, match="not_on_air"):
+            await interpretation.change_air(scenario["interpreter-fr-2"], SLUG, "fr", AirAction.HANDOVER)
+
+        await interpretation.change_air(scenario["interpreter-fr"], SLUG, "fr", AirAction.HANDOVER)
+        assert await _unmuted(gw, fr) == [second.publisher_id]
+        await asyncio.sleep(1.5)
+        assert abs(dominant_frequency(ear.heard(time.monotonic() - 1.0)) - 600) < 10
+
+        await a.stop()  # the partner's console drops: no handover to nobody
+        await asyncio.sleep(0.3)
+        with pytest.raises(access.NotAllowed, match="partner_not_connected"):
+            await interpretation.change_air(scenario["interpreter-fr-2"], SLUG, "fr", AirAction.HANDOVER)
+        await interpretation.change_air(scenario["interpreter-fr-2"], SLUG, "fr", AirAction.RELEASE)
+        assert await _unmuted(gw, fr) == []
+    finally:
+        await asyncio.gather(a.stop(), b.stop(), ear.stop())
+
+
+async def test_leaving_takes_the_interpreter_off_air(scenario, janus, gw):
+    grant = await admitted_join(scenario["interpreter-fr"], SLUG)
+    fr = next(c.room for c in grant.channels if c.language == "fr")
+    bot = ChannelBot(janus.settings.ws_url, grant.token, fr, tone_hz=440, participant_id=grant.publisher_id)
+    try:
+        await bot.start()
+        await interpretation.change_air(scenario["interpreter-fr"], SLUG, "fr", AirAction.TAKE)
+        await services.leave(scenario["interpreter-fr"], SLUG)
+        channel = await InterpretationChannel.objects.aget(engagement__slug=SLUG, language="fr")
+        assert channel.on_air_id is None
+    finally:
+        await bot.stop()
+    again = ChannelBot(janus.settings.ws_url, grant.token, fr)
+    with pytest.raises(Exception, match="Unauthorized"):
+        await again.start()  # the token is gone from Janus and from the channel's list
+    await again.stop()
+
+
+async def test_a_booth_chooses_its_input(scenario, janus, gw):
+    await admitted_join(scenario["interpreter-fr"], SLUG)
+    states = await interpretation.set_source(scenario["interpreter-fr"], SLUG, "fr", "en")
+    assert next(s for s in states if s["language"] == "fr")["source"] == "en"
+    for source in ("fr", "de", ""):
+        with pytest.raises(access.NotAllowed, match="no_such_channel"):
+            await interpretation.set_source(scenario["interpreter-fr"], SLUG, "fr", source)
+    with pytest.raises(access.NotAllowed, match="not_in_booth"):
+        await interpretation.set_source(scenario["blinken"], SLUG, "fr", "floor")
+
+
+async def test_api_refuses_clearly(scenario, janus, gw):
+    await admitted_join(scenario["interpreter-fr"], SLUG)
+
+    @sync_to_async
+    def _calls():
+        c = Client()
+        c.force_login(scenario["blinken"])
+        out = [c.post(f"/api/engagements/{SLUG}/channels/fr/air", {"action": "take"},
+                      content_type="application/json")]
+        c.force_login(scenario["interpreter-fr"])
+        out.append(c.post(f"/api/engagements/{SLUG}/channels/fr/air", {"action": "shout"},
+                          content_type="application/json"))
+        out.append(c.post(f"/api/engagements/{SLUG}/channels/xx/air", {"action": "take"},
+                          content_type="application/json"))
+        out.append(c.get(f"/api/engagements/{SLUG}/channels"))
+        c.force_login(scenario["ebrard"])  # not a participant in this engagement
+        out.append(c.get(f"/api/engagements/{SLUG}/channels"))
+        return out
+
+    not_booth, bad_action, no_channel, listing, outsider = await _calls()
+    assert not_booth.status_code == 403 and "interpreters" in not_booth.json()["detail"]
+    assert bad_action.status_code == 422
+    assert no_channel.status_code == 403 and "no such interpretation channel" in no_channel.json()["detail"]
+    assert listing.status_code == 200 and [c["language"] for c in listing.json()] == ["en", "fr"]
+    assert [m["name"] for m in listing.json()[1]["booth"]] == ["Claire Tremblay", "Luc Gagnon"]
+    assert outsider.status_code == 403
