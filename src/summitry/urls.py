@@ -10,6 +10,7 @@ from summitry.trips import views as trip_views
 urlpatterns = [
     path("", meeting_views.home, name="home"),
     path("engagements/<slug:slug>/room", meeting_views.room, name="room"),
+    path("engagements/<slug:slug>/booth", meeting_views.booth, name="booth"),
     path("engagements/<slug:slug>/", trip_views.engagement_detail, name="engagement"),
     path("engagements/<slug:slug>/invitation.ics", trip_views.engagement_ics, name="engagement_ics"),
     path("engagements/<slug:slug>/reschedule", trip_views.engagement_reschedule, name="engagement_reschedule"),

@@ -130,9 +130,10 @@ def launch(playwright, tmp_path, server):
     # Playwright closes the browsers with its context manager
 
 
-async def sign_in(browser, server, username: str, lang: str = "en"):
-    """Sign in; the language cookie is what the language switcher sets (people have their own default)."""
-    context = await browser.new_context(viewport={"width": 1280, "height": 800})
+async def sign_in(browser, server, username: str, lang: str = "en", bypass_csp: bool = False):
+    """Sign in; the language cookie is what the language switcher sets (people have their own default).
+    ``bypass_csp`` lets a test add axe-core to the page (for accessibility checks of live states)."""
+    context = await browser.new_context(viewport={"width": 1280, "height": 800}, bypass_csp=bypass_csp)
     await context.add_cookies([{"name": "django_language", "value": lang, "url": server.url}])
     page = await context.new_page()
     page.on("console", lambda m: print(f"[{username} console {m.type}] {m.text}"))

@@ -59,8 +59,42 @@ def room(request: HttpRequest, slug: str) -> HttpResponse:
             Role(participation.role), host_side=participation.person.delegation_id == engagement.host_id) else None,
         "roster": roster(engagement),
     }
+    booth_url = (f"/engagements/{engagement.slug}/booth"
+                 if participation.role == Role.INTERPRETER and participation.booth else "")
     return render(request, "meetings/room.html",
-                  {"engagement": engagement, "participation": participation, "config": config})
+                  {"engagement": engagement, "participation": participation, "config": config,
+                   "booth_url": booth_url})
+
+
+@login_required
+def booth(request: HttpRequest, slug: str) -> HttpResponse:
+    """The interpreter console: the floor (or a relay channel) in, the booth's channel out."""
+    from summitry.domain.interpretation import LANGUAGE_NAMES, input_choices, parse_languages
+
+    engagement = get_object_or_404(Engagement.objects.select_related("host__country"), slug=slug)
+    try:
+        participation = access.participation_for(request.user, engagement)
+    except access.NotAllowed as exc:
+        title, detail = REFUSALS.get(exc.reason, (_("You cannot enter this meeting"), ""))
+        return render(request, "meetings/refused.html",
+                      {"engagement": engagement, "title": title, "detail": detail}, status=403)
+    if participation.role != Role.INTERPRETER or not participation.booth:
+        return render(request, "meetings/refused.html", {
+            "engagement": engagement, "title": _("The interpreter console is for this engagement's interpreters"),
+            "detail": _("You can choose the language you listen to in the meeting room.")}, status=403)
+    languages = parse_languages(engagement.languages)
+    api = f"/api/engagements/{engagement.slug}"
+    config = {
+        "slug": engagement.slug, "me": participation.publisher_id, "booth": participation.booth,
+        "joinUrl": f"{api}/join", "leaveUrl": f"{api}/leave", "airUrl": f"{api}/channels/{participation.booth}/air",
+        "sourceUrl": f"{api}/channels/{participation.booth}/source", "channelsUrl": f"{api}/channels",
+        "presencePath": f"/ws/engagements/{engagement.slug}/presence", "roster": roster(engagement),
+    }
+    sources = [(s, LANGUAGE_NAMES.get(s, s.upper())) for s in input_choices(participation.booth, languages)]
+    return render(request, "meetings/booth.html", {
+        "engagement": engagement, "participation": participation, "config": config,
+        "booth_name": LANGUAGE_NAMES.get(participation.booth, participation.booth.upper()),
+        "relay_sources": sources[1:]})
 
 
 @csrf_exempt

@@ -2,6 +2,7 @@
 import Janus from "/static/vendor/janus.es.js";
 import { CAPTURE_ATTEMPTS, RoomState, classifyMediaError, warningForNoMedia } from "./room-state.js";
 import { FrameCrypto, supported as e2eeSupported } from "./e2ee.js";
+import { Mixer, api, csrfToken, mixGains, openChannel, subscribeFeed } from "./media.js";
 
 const cfg = JSON.parse(document.getElementById("room-config").textContent);
 const t = document.getElementById("i18n").dataset;
@@ -19,11 +20,10 @@ const canEncrypt = e2eeSupported();
 const frameCrypto = new FrameCrypto();
 const presence = new Map(); // feed id -> { muted, camera_off } as each participant announced it
 let presenceSocket = null;
-
-function csrfToken() {
-  const m = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
-  return m ? decodeURIComponent(m[1]) : "";
-}
+const mixer = new Mixer();
+let channel = null; // the interpretation channel being listened to (AudioBridge), if any
+let listening = localStorage.getItem(`summitry-channel-${cfg.slug}`) || "floor";
+let channelStates = [];
 
 function setStatus(text, kind) {
   $("room-status").textContent = text;
@@ -50,7 +50,8 @@ function tileFor(id) {
   li.querySelector(".avatar").textContent = p.initials;
   const video = li.querySelector("video");
   video.setAttribute("aria-label", p.name);
-  if (isMe) { video.muted = true; li.classList.add("tile-self"); }
+  video.muted = true; // sound reaches the speakers through the listener's mix (floor + channel)
+  if (isMe) li.classList.add("tile-self");
   // Insert in protocol order.
   const gallery = $("gallery");
   const pos = state.position(id);
@@ -78,6 +79,7 @@ function openPresence() {
     if (msg.lobby) { showLobby(msg.lobby); return; }
     if (msg.segment) { onSegment(msg.segment, msg.allowed); return; }
     if ("e2ee" in msg) { onKey(msg.e2ee); return; }
+    if (msg.channels) { showChannels(msg.channels); return; }
     if (msg.admission === "admitted") { if (!grant) join(); return; }
     if (msg.admission === "denied") {
       alertUser(t.lobbyDenied);
@@ -156,13 +158,81 @@ function removeTile(id) {
   if (li) li.remove();
 }
 
-async function api(url, payload) {
-  const headers = { "X-CSRFToken": csrfToken() };
-  if (payload) headers["Content-Type"] = "application/json";
-  const resp = await fetch(url, { method: "POST", credentials: "same-origin", headers, body: payload ? JSON.stringify(payload) : undefined });
-  let body = null;
-  try { body = await resp.json(); } catch (_) { body = null; }
-  return { ok: resp.ok, status: resp.status, body };
+// Interpretation: each listener picks a channel; the floor stays underneath at their level.
+function channelName(lang) {
+  const st = channelStates.find((c) => c.language === lang);
+  return st ? st.name : lang.toUpperCase();
+}
+
+function setupListening() {
+  const channels = (grant && grant.channels) || [];
+  $("listen").hidden = channels.length === 0;
+  if (channels.length === 0) return;
+  const select = $("channel-select");
+  select.replaceChildren(new Option(t.floor, "floor"), ...channels.map((c) => new Option(channelName(c.language), c.language)));
+  if (!channels.some((c) => c.language === listening)) listening = "floor";
+  select.value = listening;
+  chooseChannel(listening);
+}
+
+function applyGains() {
+  const level = Number($("floor-level").value) / 100;
+  const [floorGain, channelGain] = mixGains(listening, level);
+  mixer.setGains(floorGain, channelGain);
+  $("floor-level-value").textContent = `${Math.round(level * 100)} %`;
+  $("floor-level-row").hidden = listening === "floor";
+}
+
+function chooseChannel(lang) {
+  listening = lang;
+  localStorage.setItem(`summitry-channel-${cfg.slug}`, lang);
+  applyGains();
+  showChannelState();
+  if (!grant || !janus) return;
+  if (lang === "floor") {
+    if (channel) { channel.close(); channel = null; mixer.remove("channel"); }
+    return;
+  }
+  const target = grant.channels.find((c) => c.language === lang);
+  if (!target) return;
+  if (channel) { channel.change(target.room); return; }
+  channel = openChannel({
+    janus, grant, room: target.room,
+    onTrack: (track, on) => { if (on) mixer.add("channel", track, "channel"); else mixer.remove("channel"); },
+    onError: (err) => { alertUser(`${t.channelFailed} (${err})`, "warning"); },
+  });
+}
+
+function showChannelState() {
+  const el = $("channel-state");
+  if (listening === "floor") { el.textContent = t.listeningFloor; el.dataset.live = "floor"; return; }
+  const st = channelStates.find((c) => c.language === listening);
+  const live = Boolean(st && st.live);
+  el.textContent = live ? `${t.onAir}: ${st.on_air_name}` : t.noInterpreter;
+  el.dataset.live = String(live);
+}
+
+function showChannels(states) {
+  channelStates = states;
+  const select = $("channel-select");
+  [...select.options].forEach((o) => {
+    if (o.value === "floor") return;
+    const st = states.find((c) => c.language === o.value);
+    if (st) o.textContent = st.live ? `${st.name} · ${t.live}` : st.name;
+  });
+  $("channel-list").replaceChildren(...states.map((st) => {
+    const li = document.createElement("li");
+    li.className = "channel-item";
+    li.dataset.live = String(st.live);
+    const name = document.createElement("strong");
+    name.textContent = st.name;
+    const what = document.createElement("span");
+    const source = st.source === "floor" ? t.fromFloor : `${t.relayFrom} ${channelName(st.source)}`;
+    what.textContent = st.live ? ` · ${t.onAir}: ${st.on_air_name} · ${source}` : ` · ${t.noInterpreter}`;
+    li.append(name, what);
+    return li;
+  }));
+  showChannelState();
 }
 
 async function acquireMedia() {
@@ -189,6 +259,7 @@ function showLocal(stream) {
 
 async function join() {
   left = false;
+  mixer.ensure(); // a click: the browser lets the page play sound from now on
   $("join-btn").disabled = true;
   alertUser("");
   setStatus(t.connecting, "connecting");
@@ -263,6 +334,7 @@ function onPublisherMessage(msg, jsep) {
     openPresence();
     if (cfg.segmentUrl) $("segment-controls").hidden = false;
     if (cfg.endUrl) $("end-btn").hidden = false;
+    setupListening();
     (msg.publishers || []).forEach((p) => subscribeTo(p.id));
   } else if (ev === "event") {
     (msg.publishers || []).forEach((p) => subscribeTo(p.id));
@@ -286,6 +358,7 @@ function watchOnly() {
   $("cam-btn").hidden = true;
   setStatus(t.live, "live");
   openPresence();
+  setupListening();
   const tryAll = () => {
     if (left || !janus) return;
     cfg.roster.forEach((p) => subscribeTo(p.publisher_id, true));
@@ -309,46 +382,18 @@ function publishOwn() {
 function subscribeTo(feed, probing = false) {
   feed = Number(feed);
   if (feed === Number(cfg.me) || subscribers.has(feed) || !state.known(feed)) return;
-  const entry = { handle: null, stream: new MediaStream() };
-  subscribers.set(feed, entry);
-  janus.attach({
-    plugin: "janus.plugin.videoroom",
-    success: (handle) => {
-      entry.handle = handle;
-      const join = { request: "join", ptype: "subscriber", room: grant.room, streams: [{ feed }], token: grant.token };
-      if (privateId) join.private_id = privateId;
-      handle.send({ message: join });
+  const entry = subscribeFeed({
+    janus, grant, feed, privateId, frameCrypto, canEncrypt,
+    onError: (err) => {
+      if (!probing) console.warn("subscribe error", err);
+      if (subscribers.get(feed) === entry) subscribers.delete(feed);
     },
-    error: () => subscribers.delete(feed),
-    onmessage: (msg, jsep) => {
-      if (msg.error) {
-        if (!probing) console.warn("subscribe error", msg.error);
-        subscribers.delete(feed);
-        if (entry.handle) entry.handle.detach();
-        return;
-      }
-      if (msg.videoroom === "event" && (msg.left === "ok" || msg.unpublished)) { unsubscribe(feed); return; }
-      if (jsep) {
-        const remote = (msg.streams || []).filter((st) => st.type === "audio" || st.type === "video");
-        entry.handle.createAnswer({
-          jsep,
-          tracks: canEncrypt
-            ? remote.map((st) => ({ type: st.type, mid: st.mid, recv: true, transforms: { receiver: frameCrypto.receiverTransform() } }))
-            : [{ type: "data" }],
-          success: (answer) => {
-            // janus.js sets encoded transforms only on transceivers it creates; these came with the offer.
-            if (canEncrypt) attachReceiverTransforms(entry.handle);
-            entry.handle.send({ message: { request: "start", room: grant.room }, jsep: answer });
-          },
-          error: (err) => console.warn("answer failed", err),
-        });
-      }
-    },
-    onremotetrack: (track, mid, on) => {
+    onGone: () => unsubscribe(feed),
+    onTrack: (track, on) => {
       // janus.js reports removed tracks after we have unsubscribed: a gone feed must not come back.
       if (subscribers.get(feed) !== entry) return;
       if (!on) {
-        entry.stream.getTracks().filter((x) => x.id === track.id).forEach((x) => entry.stream.removeTrack(x));
+        if (track.kind === "audio") mixer.remove(`feed-${feed}`);
         const li = document.querySelector(`.tile[data-feed="${feed}"]`);
         if (li) li.classList.toggle("no-video", entry.stream.getVideoTracks().length === 0);
         if (!grant || !grant.publish) {
@@ -356,7 +401,7 @@ function subscribeTo(feed, probing = false) {
         }
         return;
       }
-      if (!entry.stream.getTracks().some((x) => x.id === track.id)) entry.stream.addTrack(track);
+      if (track.kind === "audio") mixer.add(`feed-${feed}`, track, "floor");
       state.add(feed);
       const li = tileFor(feed);
       const video = li.querySelector("video");
@@ -364,26 +409,15 @@ function subscribeTo(feed, probing = false) {
       li.classList.toggle("no-video", entry.stream.getVideoTracks().length === 0);
       showPresence(feed);
     },
-    oncleanup: () => {},
   });
-}
-
-function attachReceiverTransforms(handle) {
-  const pc = handle.webrtcStuff && handle.webrtcStuff.pc;
-  if (!pc) return;
-  for (const transceiver of pc.getTransceivers()) {
-    const receiver = transceiver.receiver;
-    if (!receiver || receiver.summitryTransform || !receiver.track || receiver.track.kind === "application") continue;
-    const streams = receiver.createEncodedStreams();
-    streams.readable.pipeThrough(frameCrypto.receiverTransform()).pipeTo(streams.writable);
-    receiver.summitryTransform = true;
-  }
+  subscribers.set(feed, entry);
 }
 
 function unsubscribe(feed) {
   feed = Number(feed);
   const entry = subscribers.get(feed);
   subscribers.delete(feed);
+  mixer.remove(`feed-${feed}`);
   if (entry && entry.handle) entry.handle.detach();
   removeTile(feed);
 }
@@ -394,7 +428,9 @@ function teardown() {
   frameCrypto.forget();
   $("e2ee-badge").hidden = true;
   grant = null;
+  if (channel) { channel.close(); channel = null; mixer.remove("channel"); }
   subscribers.forEach((_, feed) => unsubscribe(feed));
+  $("listen").hidden = true;
   if (localStream) localStream.getTracks().forEach((tr) => tr.stop());
   if (janus) janus.destroy({ cleanupHandles: true });
   removeTile(cfg.me);
@@ -471,6 +507,8 @@ document.querySelectorAll("#segment-controls button").forEach((b) => b.addEventL
 $("end-btn").dataset.label = $("end-btn").textContent;
 $("end-btn").addEventListener("click", endForEveryone);
 $("mic-btn").addEventListener("click", toggleMic);
+$("channel-select").addEventListener("change", (ev) => chooseChannel(ev.target.value));
+$("floor-level").addEventListener("input", applyGains);
 $("cam-btn").addEventListener("click", toggleCam);
 window.addEventListener("pagehide", () => {
   if (!grant || left) return;
@@ -482,6 +520,8 @@ window.addEventListener("pagehide", () => {
 // Read-only diagnostics for tests and technicians: what each remote feed has decoded.
 window.summitryRoom = {
   feeds: () => [...subscribers.keys()],
+  listening: () => ({ channel: listening, room: channel && channel.room, floorLevel: Number($("floor-level").value) / 100 }),
+  levelAt: (hz) => mixer.levelAt(hz),
   e2ee: () => ({ supported: canEncrypt, current: frameCrypto.current, ...frameCrypto.stats }),
   async stats() {
     const out = {};
