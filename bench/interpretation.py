@@ -2,12 +2,15 @@
 
 1. Added latency. One speaker sends the same chirps (40 ms bursts, one every 300 ms) at once into a
    VideoRoom (plain forwarding, as the floor travels) and into an AudioBridge channel (on air, as an
-   interpreter), both configured by Summitry's own code. One listener receives both; each chirp's
-   onset is timed where it arrives. Prints each path's one-way latency and the difference per chirp
-   (what the channel adds), p50/p95, measured in the same process at the same time.
-2. Participants per core. N plain-RTP participants in one channel, all unmuted and all sending
-   Opus (full mixing: Janus decodes N streams, mixes, and encodes N mix-minus streams every 20 ms);
-   Janus's own CPU time is read from /proc. Prints participants per core for several N.
+   interpreter), both configured by Summitry's own code. One listener receives the VideoRoom feed, the
+   channel as a participant of the AudioBridge room, and the channel as listeners get it (the room's
+   mix forwarded into its Streaming mountpoint); each chirp's onset is timed where it arrives. Prints
+   each path's one-way latency and, per chirp, what the channel adds over plain forwarding, p50/p95.
+2. Participants per core. N plain-RTP participants in one AudioBridge room, all unmuted and sending
+   Opus (full mixing: Janus decodes N streams, mixes, and encodes N mix-minus streams every 20 ms),
+   then the same with one voice on air; Janus's own CPU time is read from /proc.
+3. Listeners per core. M WebRTC listeners watching one channel's mountpoint (the mix encoded once,
+   relayed without transcoding): Janus's CPU with M listeners less its CPU with none.
 
 Runs inside its own network namespaces (root):
 
@@ -50,9 +53,10 @@ from aiortc.contrib.media import MediaRelay  # noqa: E402
 from av import AudioFrame  # noqa: E402
 from tests.support.netns import TestNetwork, available  # noqa: E402
 
-from summitry.media import ChannelSpec, JanusClient, JanusSupervisor, RoomSpec  # noqa: E402
+from summitry.media import ChannelSpec, JanusClient, JanusSupervisor, MountpointSpec, RoomSpec  # noqa: E402
 from summitry.media.audiobridge import PLUGIN as AUDIOBRIDGE  # noqa: E402
-from summitry.media.bot import ChannelBot, _sdp  # noqa: E402
+from summitry.media.bot import ChannelBot, ListenerBot, _sdp  # noqa: E402
+from summitry.media.streaming import PLUGIN as STREAMING  # noqa: E402
 from summitry.media.tones import sine  # noqa: E402
 from summitry.meetings.janus import gateway, janus_secrets, janus_settings  # noqa: E402
 
@@ -122,10 +126,11 @@ def pct(values: list[float], q: int) -> float:
 async def added_latency(sup: JanusSupervisor, chirps: int) -> None:
     gw = gateway()
     token = secrets.token_urlsafe(16)
-    await sup.admin.add_token(token, [VIDEOROOM, AUDIOBRIDGE])
+    await sup.admin.add_token(token, [VIDEOROOM, AUDIOBRIDGE, STREAMING])
     vroom, aroom, secret = 4_000_001, 4_000_002, secrets.token_urlsafe(12)
     await gw.open_room(RoomSpec(room=vroom, description="bench", secret=secret, allowed=(token,)))
-    await gw.open_channel(ChannelSpec(room=aroom, description="bench", secret=secret, allowed=(token,)))
+    await gw.open_channel(ChannelSpec(room=aroom, description="bench", secret=secret, allowed=(token,)),
+                          MountpointSpec(id=aroom, description="bench", secret=secret, pin="bench"))
     chirp = ChirpTrack()
     relay = MediaRelay()
     url = sup.settings.ws_url
@@ -136,6 +141,7 @@ async def added_latency(sup: JanusSupervisor, chirps: int) -> None:
     vr_frames: list[tuple[float, float]] = []
     tasks: list[asyncio.Task[None]] = []
     listener = ChannelBot(url, token, aroom)
+    watcher = ListenerBot(url, token, aroom, "bench")
     try:
         # The speaker: a VideoRoom publisher and an AudioBridge participant, one source.
         pub = await session.attach(VIDEOROOM)
@@ -174,34 +180,42 @@ async def added_latency(sup: JanusSupervisor, chirps: int) -> None:
         await pc3.setLocalDescription(await pc3.createAnswer())
         await sub.message({"request": "start", "room": vroom}, jsep=_sdp(pc3))
         await listener.start()
-        await asyncio.sleep(2.0)  # both paths settled
+        await watcher.start()
+        await asyncio.sleep(2.0)  # every path settled
         first = len(chirp.sent)
         await asyncio.sleep(chirps * 0.3 + 0.5)
         sent = chirp.sent[first:first + chirps]
         ab_frames = [(t, float(np.sqrt(np.mean(a.astype(np.float64) ** 2)))) for t, a in listener.received]
+        st_frames = [(t, float(np.sqrt(np.mean(a.astype(np.float64) ** 2)))) for t, a in watcher.received]
         vr = match(sent, onsets(vr_frames))
         ab = match(sent, onsets(ab_frames))
+        st = match(sent, onsets(st_frames))
     finally:
         for task in tasks:
             task.cancel()
         await listener.stop()
+        await watcher.stop()
         for p in pcs:
             await p.close()
         await client.close()
         await gw.close()
-    pairs = [(v, a) for v, a in zip(vr, ab, strict=True) if v is not None and a is not None]
-    if len(pairs) < chirps // 2:
-        print(f"added latency: only {len(pairs)} of {chirps} chirps arrived on both paths", file=sys.stderr)
+    triples = [(v, a, w) for v, a, w in zip(vr, ab, st, strict=True) if None not in (v, a, w)]
+    if len(triples) < chirps // 2:
+        print(f"added latency: only {len(triples)} of {chirps} chirps arrived on every path", file=sys.stderr)
         return
-    v = [p[0] * 1000 for p in pairs]
-    a = [p[1] * 1000 for p in pairs]
-    d = [(p[1] - p[0]) * 1000 for p in pairs]
-    print(f"latency of a chirp, sender to listener ({len(pairs)} of {chirps} chirps on both paths), ms")
-    print(f"  VideoRoom (plain forwarding)  p50 {pct(v, 50):6.1f}   p95 {pct(v, 95):6.1f}")
-    print(f"  AudioBridge channel           p50 {pct(a, 50):6.1f}   p95 {pct(a, 95):6.1f}")
-    print(f"  added by the channel          p50 {pct(d, 50):6.1f}   p95 {pct(d, 95):6.1f}   "
-          f"(goal: p95 <= 80 ms: {'met' if pct(d, 95) <= 80 else 'NOT met'})")
-    print(f"  ratio channel/forwarding      p50 {pct(a, 50) / pct(v, 50):.2f}")
+    v = [x[0] * 1000 for x in triples]
+    a = [x[1] * 1000 for x in triples]
+    w = [x[2] * 1000 for x in triples]
+    da = [(x[1] - x[0]) * 1000 for x in triples]
+    dw = [(x[2] - x[0]) * 1000 for x in triples]
+    print(f"latency of a chirp, sender to listener ({len(triples)} of {chirps} chirps on every path), ms")
+    print(f"  VideoRoom (plain forwarding)        p50 {pct(v, 50):6.1f}   p95 {pct(v, 95):6.1f}")
+    print(f"  channel, as an AudioBridge member   p50 {pct(a, 50):6.1f}   p95 {pct(a, 95):6.1f}")
+    print(f"  channel, as listeners get it        p50 {pct(w, 50):6.1f}   p95 {pct(w, 95):6.1f}")
+    print(f"  added over forwarding (member)      p50 {pct(da, 50):6.1f}   p95 {pct(da, 95):6.1f}")
+    print(f"  added over forwarding (listener)    p50 {pct(dw, 50):6.1f}   p95 {pct(dw, 95):6.1f}   "
+          f"(goal: p95 <= 80 ms: {'met' if pct(dw, 95) <= 80 else 'NOT met'})")
+    print(f"  ratio listener/forwarding           p50 {pct(w, 50) / pct(v, 50):.2f}")
 
 
 def opus_packets(seconds: float = 1.0) -> list[bytes]:
@@ -296,12 +310,54 @@ async def drive(socks: list[tuple[socket.socket, tuple[str, int]]], packets: lis
     return received
 
 
-async def run(chirps: int, sizes: list[int], seconds: float, rate: int) -> None:
+async def listeners_per_core(sup: JanusSupervisor, sizes: list[int], seconds: float) -> None:
+    """Janus's CPU for M listeners of one channel (one interpreter on air), less its CPU for none."""
+    gw = gateway()
+    token = secrets.token_urlsafe(16)
+    await sup.admin.add_token(token, [AUDIOBRIDGE, STREAMING])
+    room, secret = 6_000_001, secrets.token_urlsafe(12)
+    await gw.open_channel(ChannelSpec(room=room, description="load", secret=secret, allowed=(token,)),
+                          MountpointSpec(id=room, description="load", secret=secret, pin="load"))
+    url, pid = sup.settings.ws_url, (sup.process.pid if sup.process else 0)
+    interpreter = ChannelBot(url, token, room, tone_hz=440, participant_id=1)
+    listeners: list[ListenerBot] = []
+    print(f"Channel listeners (Streaming fan-out of the mix, one interpreter on air); Janus's CPU over {seconds:g} s")
+    try:
+        await interpreter.start()
+        await gw.set_on_air(room, secret, off=None, on=1)
+
+        async def janus_share() -> float:
+            await asyncio.sleep(1.0)
+            before, t0 = janus_cpu_seconds(pid), time.monotonic()
+            await asyncio.sleep(seconds)
+            return (janus_cpu_seconds(pid) - before) / (time.monotonic() - t0)
+
+        base = await janus_share()
+        print(f"  M=   0  Janus {base * 100:6.1f} % of a core (the interpreter, the mix, one forward)")
+        for m in sizes:
+            while len(listeners) < m:
+                bot = ListenerBot(url, token, room, "load")
+                await bot.start()
+                listeners.append(bot)
+            share = await janus_share()
+            per = (share - base) / m
+            print(f"  M={m:4d}  Janus {share * 100:6.1f} % of a core   {1 / per if per > 0 else float('inf'):8.0f} "
+                  f"listeners per core")
+    finally:
+        for bot in listeners:
+            await bot.stop()
+        await interpreter.stop()
+        await gw.close_channel(room, secret, mountpoint=room)
+        await gw.close()
+
+
+async def run(chirps: int, sizes: list[int], seconds: float, rate: int, listeners: list[int]) -> None:
     sup = JanusSupervisor(janus_settings(), janus_secrets())
     await sup.start()
     try:
         await added_latency(sup, chirps)
         await per_core(sup, sizes, seconds, rate)
+        await listeners_per_core(sup, listeners, seconds)
     finally:
         await sup.stop()
 
@@ -312,13 +368,15 @@ def main() -> int:
     p.add_argument("--sizes", default="50,100,200")
     p.add_argument("--seconds", type=float, default=8.0)
     p.add_argument("--rate", type=int, default=48000, help="the channels' mixing rate (Hz)")
+    p.add_argument("--listeners", default="20,40", help="listener counts for the fan-out (aiortc, in this process)")
     args = p.parse_args()
     why = available()
     if why:
         print(f"bench/interpretation.py: {why}", file=sys.stderr)
         return 1
     with TestNetwork(tag=f"smi{os.getpid()}"):
-        asyncio.run(run(args.chirps, [int(x) for x in args.sizes.split(",")], args.seconds, args.rate))
+        asyncio.run(run(args.chirps, [int(x) for x in args.sizes.split(",")], args.seconds, args.rate,
+                        [int(x) for x in args.listeners.split(",")]))
     return 0
 
 

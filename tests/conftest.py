@@ -41,10 +41,10 @@ def janus(testnet, tmp_path_factory):
     run_dir = tmp_path_factory.mktemp("janus")
     settings.JANUS = {**settings.JANUS, **TEST_JANUS_PORTS, "RUN_DIR": run_dir, "DEBUG_LEVEL": 3}
     base = janus_settings()
-    # Streaming is loaded too, only so that tests can prove a participant's token cannot reach it.
+    # EchoTest is loaded too, only so that tests can prove a participant's token cannot reach it.
     from dataclasses import replace
 
-    janus_cfg = replace(base, plugins=("janus.plugin.videoroom", "janus.plugin.audiobridge", "janus.plugin.streaming"))
+    janus_cfg = replace(base, plugins=(*base.plugins, "janus.plugin.echotest"))
     loop = asyncio.new_event_loop()
     sup = JanusSupervisor(janus_cfg, janus_secrets())
     loop.run_until_complete(sup.start())

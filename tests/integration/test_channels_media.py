@@ -8,14 +8,14 @@ import time
 import numpy as np
 import pytest
 
-from summitry.media import ChannelSpec, JanusPluginError
-from summitry.media.bot import Bot, ChannelBot
+from summitry.media import ChannelSpec, JanusPluginError, MountpointSpec
+from summitry.media.bot import Bot, ChannelBot, ListenerBot
 from summitry.media.tones import dominant_frequency, level_at
 
 pytestmark = [pytest.mark.janus]
 
 FLOOR_HZ, FR_HZ, ES_HZ, PARTNER_HZ, LISTENER_HZ = 880.0, 440.0, 660.0, 600.0, 1000.0
-PLUGINS = ["janus.plugin.videoroom", "janus.plugin.audiobridge"]
+PLUGINS = ["janus.plugin.videoroom", "janus.plugin.audiobridge", "janus.plugin.streaming"]
 
 
 async def _token(janus) -> str:
@@ -25,12 +25,15 @@ async def _token(janus) -> str:
 
 
 async def _channel(gw, token_list) -> tuple[int, str]:
+    """A channel as Summitry opens one: its AudioBridge room, and a mountpoint of the same id (pin "pin")
+    carrying the room's mix to listeners."""
     room, secret = secrets.randbelow(2**40) + 1000, secrets.token_urlsafe(12)
-    assert await gw.open_channel(ChannelSpec(room=room, description="t", secret=secret, allowed=tuple(token_list)))
+    assert await gw.open_channel(ChannelSpec(room=room, description="t", secret=secret, allowed=tuple(token_list)),
+                                 MountpointSpec(id=room, description="t", secret=secret, pin="pin"))
     return room, secret
 
 
-def _windows(bot: ChannelBot, since: float, until: float):
+def _windows(bot, since: float, until: float):
     """(arrival time, samples) of each 20 ms frame that arrived in [since, until)."""
     return [(t, a) for t, a in bot.received if since <= t < until]
 
@@ -125,6 +128,47 @@ async def test_listener_switches_channel_within_300_ms(janus, gw):
         assert max(delays) <= 0.3, delays
     finally:
         await asyncio.gather(fr.stop(), es.stop(), listener.stop())
+
+
+async def test_listeners_switch_mountpoints_within_300_ms(janus, gw):
+    tokens = [await _token(janus) for _ in range(3)]
+    fr_room, fr_secret = await _channel(gw, tokens)
+    es_room, es_secret = await _channel(gw, tokens)
+    fr = ChannelBot(janus.settings.ws_url, tokens[0], fr_room, tone_hz=FR_HZ, participant_id=61)
+    es = ChannelBot(janus.settings.ws_url, tokens[1], es_room, tone_hz=ES_HZ, participant_id=62)
+    listener = ListenerBot(janus.settings.ws_url, tokens[2], fr_room, "pin")
+    try:
+        await asyncio.gather(fr.start(), es.start())
+        await gw.set_on_air(fr_room, fr_secret, off=None, on=61)
+        await gw.set_on_air(es_room, es_secret, off=None, on=62)
+        await listener.start()
+        await asyncio.sleep(1.5)
+        heard = listener.heard(time.monotonic() - 1.0)
+        assert abs(dominant_frequency(heard) - FR_HZ) < 10 and level_at(heard, ES_HZ) < 0.01
+        delays = []
+        for target, hz in ((es_room, ES_HZ), (fr_room, FR_HZ), (es_room, ES_HZ)):
+            asked = time.monotonic()
+            await listener.switch(target)
+            await asyncio.sleep(1.0)
+            switched = next((t for t, a in _windows(listener, asked, time.monotonic())
+                             if level_at(a, hz, width=60) > 0.5), None)
+            assert switched is not None, "the new channel never arrived"
+            delays.append(switched - asked)
+            await asyncio.sleep(0.5)
+        assert max(delays) <= 0.3, delays
+    finally:
+        await asyncio.gather(fr.stop(), es.stop(), listener.stop())
+
+
+async def test_a_mountpoint_needs_its_pin(janus, gw):
+    token = await _token(janus)
+    room, _ = await _channel(gw, [token])
+    listener = ListenerBot(janus.settings.ws_url, token, room, "not-the-pin")
+    try:
+        with pytest.raises(JanusPluginError):
+            await listener.start()
+    finally:
+        await listener.stop()
 
 
 async def test_relay_the_spanish_booth_takes_the_french_channel_as_input(janus, gw):

@@ -9,7 +9,7 @@ from asgiref.sync import sync_to_async
 from django.test import Client
 
 from summitry.domain.interpretation import AirAction
-from summitry.media.bot import ChannelBot
+from summitry.media.bot import ChannelBot, ListenerBot
 from summitry.media.tones import dominant_frequency, level_at
 from summitry.meetings import access, interpretation, services
 from summitry.meetings.models import InterpretationChannel
@@ -45,7 +45,9 @@ async def test_booth_hands_its_one_microphone_over_at_janus(scenario, janus, gw)
     fr = next(c.room for c in first.channels if c.language == "fr")
     a = ChannelBot(janus.settings.ws_url, first.token, fr, tone_hz=440, participant_id=first.publisher_id)
     b = ChannelBot(janus.settings.ws_url, second.token, fr, tone_hz=600, participant_id=second.publisher_id)
-    ear = ChannelBot(janus.settings.ws_url, listener.token, fr)
+    # The listener watches the channel as browsers do: its mountpoint, with the pin from the join grant.
+    mine = next(c for c in listener.channels if c.language == "fr")
+    ear = ListenerBot(janus.settings.ws_url, listener.token, mine.stream, mine.pin)
     try:
         await asyncio.gather(a.start(), b.start(), ear.start())
         assert await _unmuted(gw, fr) == []

@@ -36,12 +36,14 @@ def test_videoroom_needs_admin_key(built):
 def test_only_used_plugins_and_transports(built):
     main = built["janus.jcfg"]
     plugins_line = next(line for line in main.splitlines() if "disable" in line and "echotest" in line)
-    assert "libjanus_videoroom.so" not in plugins_line and "libjanus_audiobridge.so" not in plugins_line
-    assert "libjanus_streaming.so" in plugins_line
+    for used in ("videoroom", "audiobridge", "streaming"):
+        assert f"libjanus_{used}.so" not in plugins_line
+    assert "libjanus_textroom.so" in plugins_line
     transports = next(line for line in main.splitlines() if "mqtt.so" in line and "evh" not in line)
     assert "websockets" not in transports and "libjanus_http.so" not in transports
     assert set(built) == {"janus.jcfg", "janus.transport.websockets.jcfg", "janus.transport.http.jcfg",
-                          "janus.plugin.videoroom.jcfg", "janus.plugin.audiobridge.jcfg"}
+                          "janus.plugin.videoroom.jcfg", "janus.plugin.audiobridge.jcfg",
+                          "janus.plugin.streaming.jcfg"}
 
 
 def test_ports_from_settings(built):

@@ -3,7 +3,7 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from summitry.domain.access import AUDIOBRIDGE, VIDEOROOM, EngagementState, Role, may_join, rights_for
+from summitry.domain.access import AUDIOBRIDGE, STREAMING, VIDEOROOM, EngagementState, Role, may_join, rights_for
 from summitry.domain.people import Styling, initials
 
 
@@ -47,7 +47,7 @@ def test_press_may_not_publish_but_may_subscribe():
 def test_every_role_has_a_non_empty_plugin_list():
     for role in Role:
         rights = rights_for(role)
-        assert rights.plugins == (VIDEOROOM, AUDIOBRIDGE)  # everyone may listen to interpretation
+        assert rights.plugins == (VIDEOROOM, AUDIOBRIDGE, STREAMING)  # everyone may listen to interpretation
 
 
 def test_the_published_plan_schema_matches_the_code():

@@ -1,6 +1,6 @@
 """What the relay lets through to Janus on a participant's behalf."""
 
-from summitry.media.relay import AUDIOBRIDGE, refusal
+from summitry.media.relay import AUDIOBRIDGE, STREAMING, refusal
 
 TOKEN = "t0k"
 VIDEOROOM = "janus.plugin.videoroom"
@@ -46,3 +46,14 @@ def test_videoroom_rules_are_unchanged():
     assert refusal(msg({"request": "join", "ptype": "subscriber", "room": 5}), TOKEN, False, VIDEOROOM) is None
     assert refusal(msg({"request": "join", "ptype": "subscriber", "room": 5}, token="other"), TOKEN, False,
                    VIDEOROOM) == "wrong token"
+
+
+def test_listeners_watch_and_switch_only():
+    mine = frozenset({5, 6})
+    for body in ({"request": "watch", "id": 5, "pin": "p"}, {"request": "switch", "id": 6}, {"request": "start"}):
+        assert refusal(msg(body), TOKEN, False, STREAMING, streams=mine) is None, body
+    for body in ({"request": "watch", "id": 7, "pin": "p"}, {"request": "switch", "id": 7}):
+        assert refusal(msg(body), TOKEN, False, STREAMING, streams=mine) == "not a channel of this engagement"
+    for body in ({"request": "list"}, {"request": "info", "id": 5}, {"request": "create", "type": "rtp"},
+                 {"request": "recording", "id": 5}, {"request": "disable", "id": 5}, {"request": "kick", "id": 5}):
+        assert refusal(msg(body), TOKEN, False, STREAMING), body

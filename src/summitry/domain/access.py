@@ -25,6 +25,7 @@ class EngagementState(StrEnum):
 
 VIDEOROOM = "janus.plugin.videoroom"
 AUDIOBRIDGE = "janus.plugin.audiobridge"
+STREAMING = "janus.plugin.streaming"
 
 # Media rights of each role in the meeting itself.
 PUBLISHING_ROLES = frozenset({Role.HOST, Role.PRINCIPAL, Role.DELEGATION_MEMBER, Role.INTERPRETER,
@@ -46,8 +47,10 @@ class Decision:
 
 def rights_for(role: Role) -> MediaRights:
     """The Janus plugins a participant's token may use, and whether they may publish. Everyone may
-    listen to the interpretation channels (AudioBridge); only Summitry unmutes a voice in them."""
-    return MediaRights(plugins=(VIDEOROOM, AUDIOBRIDGE), publish=role in PUBLISHING_ROLES, subscribe=True)
+    listen to the interpretation channels (Streaming) and join them muted (AudioBridge, where only
+    Summitry unmutes the interpreter on air)."""
+    return MediaRights(plugins=(VIDEOROOM, AUDIOBRIDGE, STREAMING), publish=role in PUBLISHING_ROLES,
+                       subscribe=True)
 
 
 def may_join(*, is_participant: bool, state: EngagementState) -> Decision:

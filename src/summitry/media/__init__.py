@@ -13,6 +13,7 @@ from .errors import (
     JanusUnauthorized,
     JanusUnavailable,
 )
+from .streaming import MountpointSpec, Streaming
 from .supervisor import JanusSupervisor
 from .videoroom import RoomSpec, VideoRoom
 
@@ -20,5 +21,5 @@ __all__ = [
     "AudioBridge", "ChannelSpec", "Handle", "JanusAdmin",
     "JanusClient", "JanusError", "JanusPluginError", "JanusPluginNotAllowed",
     "JanusSecrets", "JanusSessionGone", "JanusSettings", "JanusSupervisor", "JanusTimeout",
-    "JanusUnauthorized", "JanusUnavailable", "RoomSpec", "Session", "VideoRoom",
+    "JanusUnauthorized", "JanusUnavailable", "MountpointSpec", "RoomSpec", "Session", "Streaming", "VideoRoom",
 ]

@@ -92,6 +92,13 @@ class AudioBridge:
     async def kick(self, room: int, secret: str, participant_id: int) -> None:
         await self._call({"request": "kick", "room": room, "secret": secret, "id": participant_id})
 
+    async def rtp_forward(self, room: int, secret: str, host: str, port: int, pt: int = 111) -> int:
+        """Forward the room's mix (encoded once, Opus) as plain RTP; return the forwarder's id."""
+        data = await self._call({"request": "rtp_forward", "room": room, "secret": secret,
+                                 "admin_key": self.admin_key, "host": host, "port": port, "ptype": pt,
+                                 "codec": "opus"})
+        return int(data["stream_id"])
+
     async def destroy(self, room: int, secret: str) -> None:
         try:
             await self._call({"request": "destroy", "room": room, "secret": secret, "permanent": False})

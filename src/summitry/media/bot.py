@@ -370,3 +370,73 @@ class ChannelBot:
                 await self.session.destroy()
         if self.client is not None:
             await self.client.close()
+
+
+class ListenerBot:
+    """A listener to interpretation channels as browsers listen: watching a channel's Streaming
+    mountpoint (the room's mix, encoded once) and switching between mountpoints."""
+
+    def __init__(self, janus_url: str, token: str, stream: int, pin: str,
+                 headers: dict[str, str] | None = None) -> None:
+        self.janus_url, self.token, self.stream, self.pin, self.headers = janus_url, token, stream, pin, headers
+        self.client: JanusClient | None = None
+        self.session: Session | None = None
+        self.handle: Handle | None = None
+        self.pc: RTCPeerConnection | None = None
+        self.received: list[tuple[float, np.ndarray[Any, Any]]] = []
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    async def start(self) -> None:
+        from .streaming import PLUGIN as STREAMING
+
+        self.client = JanusClient(self.janus_url, token=self.token, headers=self.headers, reconnect=False)
+        await self.client.connect()
+        self.session = await self.client.create_session()
+        self.handle = await self.session.attach(STREAMING)
+        reply = await self.handle.message({"request": "watch", "id": self.stream, "pin": self.pin})
+        if reply.jsep is None:
+            raise RuntimeError("the mountpoint offered no SDP")
+        self.pc = RTCPeerConnection()
+
+        @self.pc.on("track")
+        def _on_track(track: MediaStreamTrack) -> None:
+            task = asyncio.create_task(self._consume(track))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+        await self.pc.setRemoteDescription(RTCSessionDescription(sdp=reply.jsep["sdp"], type=reply.jsep["type"]))
+        await self.pc.setLocalDescription(await self.pc.createAnswer())
+        await self.handle.message({"request": "start"}, jsep=_sdp(self.pc))
+
+    async def _consume(self, track: MediaStreamTrack) -> None:
+        with contextlib.suppress(MediaStreamError):
+            while True:
+                frame: Any = await track.recv()
+                pcm = frame.to_ndarray()
+                channels = len(frame.layout.channels)
+                mono = pcm.reshape(-1, channels).mean(axis=1) if channels > 1 else pcm.reshape(-1)
+                self.received.append((time.monotonic(), mono.astype(np.float32)))
+                if len(self.received) > 1500:
+                    del self.received[:300]
+
+    def heard(self, since: float, until: float | None = None) -> np.ndarray[Any, Any]:
+        chunks = [a for t, a in self.received if t >= since and (until is None or t < until)]
+        return np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.float32)
+
+    async def switch(self, stream: int) -> dict[str, Any]:
+        if self.handle is None:
+            raise RuntimeError("start() the bot first")
+        reply = await self.handle.message({"request": "switch", "id": stream})
+        self.stream = stream
+        return reply.data
+
+    async def stop(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        if self.pc is not None:
+            await self.pc.close()
+        if self.session is not None:
+            with contextlib.suppress(Exception):
+                await self.session.destroy()
+        if self.client is not None:
+            await self.client.close()

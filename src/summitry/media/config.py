@@ -23,6 +23,7 @@ PLUGIN_LIBS = {
     "janus.plugin.videoroom": "libjanus_videoroom.so",
     "janus.plugin.audiobridge": "libjanus_audiobridge.so",
     "janus.plugin.streaming": "libjanus_streaming.so",
+    "janus.plugin.echotest": "libjanus_echotest.so",  # tests only: a plugin no participant's token grants
 }
 USED_TRANSPORTS = ("libjanus_websockets.so", "libjanus_http.so")
 EVENTS_LIB = "libjanus_sampleevh.so"
@@ -72,7 +73,7 @@ class JanusSettings:
     http_port: int = 8088
     admin_port: int = 7088
     rtp_port_range: str = "20000-40000"
-    plugins: tuple[str, ...] = ("janus.plugin.videoroom", "janus.plugin.audiobridge")
+    plugins: tuple[str, ...] = ("janus.plugin.videoroom", "janus.plugin.audiobridge", "janus.plugin.streaming")
     session_timeout: int = 60
     debug_level: int = 4
     lib_dir: Path = DEFAULT_LIB_DIR

@@ -24,6 +24,7 @@ from .errors import (
     JanusSessionGone,
     JanusUnavailable,
 )
+from .streaming import MountpointSpec, Streaming
 from .videoroom import RoomSpec, VideoRoom
 
 T = TypeVar("T")
@@ -43,6 +44,7 @@ class Gateway:
         self._session: Session | None = None
         self._videoroom: VideoRoom | None = None
         self._audiobridge: AudioBridge | None = None
+        self._streaming: Streaming | None = None
         self._lock = asyncio.Lock()
 
     async def _room_handle(self) -> VideoRoom:
@@ -59,6 +61,8 @@ class Gateway:
                 self._videoroom = await VideoRoom.attach(session, self.secrets.videoroom_admin_key)
                 if "janus.plugin.audiobridge" in self.settings.plugins:
                     self._audiobridge = await AudioBridge.attach(session, self.secrets.videoroom_admin_key)
+                if "janus.plugin.streaming" in self.settings.plugins:
+                    self._streaming = await Streaming.attach(session, self.secrets.videoroom_admin_key)
             except BaseException:
                 await client.close()
                 raise
@@ -68,7 +72,7 @@ class Gateway:
     async def _reset(self) -> None:
         if self._client is not None:
             await self._client.close()
-        self._client = self._session = self._videoroom = self._audiobridge = None
+        self._client = self._session = self._videoroom = self._audiobridge = self._streaming = None
 
     async def _with_room(self, call: Callable[[VideoRoom], Awaitable[T]]) -> T:
         try:
@@ -88,8 +92,20 @@ class Gateway:
 
     # Interpretation channels (AudioBridge)
 
-    async def open_channel(self, spec: ChannelSpec) -> bool:
-        return await self._with_bridge(lambda ab: ab.create(spec))
+    async def open_channel(self, spec: ChannelSpec, listeners: MountpointSpec | None = None) -> bool:
+        """Open a channel's AudioBridge room; with ``listeners``, also the Streaming mountpoint its mix is
+        forwarded to (created together with the room, so both exist or neither is new)."""
+        async def _open(ab: AudioBridge) -> bool:
+            created = await ab.create(spec)
+            if created and listeners is not None:
+                if self._streaming is None:
+                    raise JanusUnavailable("the Streaming plugin is not enabled in Summitry's Janus settings")
+                await self._streaming.destroy(listeners.id, listeners.secret)  # a stale one, if any
+                port = await self._streaming.create_audio(listeners)
+                await ab.rtp_forward(spec.room, spec.secret, "127.0.0.1", port)
+            return created
+
+        return await self._with_bridge(_open)
 
     async def admit_to_channels(self, rooms: Iterable[tuple[int, str]], token: str) -> None:
         """Put a participant's token on each channel room's list (AudioBridge checks it at every join)."""
@@ -127,8 +143,13 @@ class Gateway:
     async def channel_participants(self, room: int) -> list[dict[str, object]]:
         return await self._with_bridge(lambda ab: ab.participants(room))
 
-    async def close_channel(self, room: int, secret: str) -> None:
-        await self._with_bridge(lambda ab: ab.destroy(room, secret))
+    async def close_channel(self, room: int, secret: str, mountpoint: int | None = None) -> None:
+        async def _close(ab: AudioBridge) -> None:
+            await ab.destroy(room, secret)
+            if mountpoint is not None and self._streaming is not None:
+                await self._streaming.destroy(mountpoint, secret)
+
+        await self._with_bridge(_close)
 
     async def open_room(self, spec: RoomSpec) -> bool:
         return await self._with_room(lambda vr: vr.create(spec))

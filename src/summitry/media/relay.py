@@ -24,6 +24,8 @@ ADMIN_REQUESTS = frozenset({
     "listforwarders", "enable_recording", "mute", "unmute", "mute_room", "unmute_room", "play_file",
     "is_playing", "stop_file", "stop_all_files", "suspend", "resume", "moderate"})
 AUDIOBRIDGE = "janus.plugin.audiobridge"
+STREAMING = "janus.plugin.streaming"
+LISTENING_REQUESTS = frozenset({"watch", "start", "pause", "switch", "stop"})
 
 
 def channel_refusal(body: dict[str, Any], own_id: int | None) -> str | None:
@@ -41,8 +43,10 @@ def channel_refusal(body: dict[str, Any], own_id: int | None) -> str | None:
     return None
 
 
-def refusal(msg: Any, token: str, may_publish: bool, plugin: str = "", own_id: int | None = None) -> str | None:
-    """Why this client request must not reach Janus, or None. ``plugin``: the handle's plugin."""
+def refusal(msg: Any, token: str, may_publish: bool, plugin: str = "", own_id: int | None = None,
+            streams: frozenset[int] = frozenset()) -> str | None:
+    """Why this client request must not reach Janus, or None. ``plugin``: the handle's plugin;
+    ``streams``: the mountpoints (interpretation channels) of the participant's engagement."""
     if not isinstance(msg, dict) or not isinstance(msg.get("janus"), str):
         return "malformed request"
     if msg.get("token") != token:
@@ -52,6 +56,11 @@ def refusal(msg: Any, token: str, may_publish: bool, plugin: str = "", own_id: i
         return "administrative requests are Summitry's"
     if msg.get("janus") == "message" and plugin == AUDIOBRIDGE:
         return channel_refusal(body, own_id) if isinstance(body, dict) else "malformed request"
+    if msg.get("janus") == "message" and plugin == STREAMING:
+        if not isinstance(body, dict) or body.get("request") not in LISTENING_REQUESTS:
+            return "listeners only watch, switch and stop"
+        if body.get("request") in ("watch", "switch") and body.get("id") not in streams:
+            return "not a channel of this engagement"
     if isinstance(body, dict) and ("record" in body or "filename" in body):
         return "recording is Summitry's"
     if isinstance(body, dict) and not may_publish:
@@ -70,10 +79,12 @@ def error_reply(msg: Any, reason: str) -> str:
 
 class Relay:
     def __init__(self, janus_ws_url: str, token: str, may_publish: bool,
-                 on_session: Callable[[int], Awaitable[None]] | None = None, own_id: int | None = None) -> None:
+                 on_session: Callable[[int], Awaitable[None]] | None = None, own_id: int | None = None,
+                 streams: frozenset[int] = frozenset()) -> None:
         self.url, self.token, self.may_publish = janus_ws_url, token, may_publish
         self.on_session = on_session
         self.own_id = own_id
+        self.streams = streams
         self._creating: set[str] = set()
         self._attaching: dict[str, str] = {}  # transaction -> plugin asked for
         self._plugins: dict[int, str] = {}  # handle id -> plugin
@@ -98,7 +109,7 @@ class Relay:
         plugin = self._plugins.get(handle, "") if isinstance(handle, int) else ""
         if isinstance(msg, dict) and msg.get("janus") == "message" and isinstance(handle, int) and not plugin:
             return error_reply(msg, "unknown handle")  # attached before this relay knew: refuse, don't guess
-        reason = refusal(msg, self.token, self.may_publish, plugin, self.own_id)
+        reason = refusal(msg, self.token, self.may_publish, plugin, self.own_id, self.streams)
         if reason is not None:
             return error_reply(msg, reason)
         if self._ws is None or self._ws.closed:

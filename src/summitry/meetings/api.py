@@ -45,6 +45,8 @@ MESSAGES = {
 class ChannelOut(Schema):
     language: str
     room: int
+    stream: int
+    pin: str
 
 
 class JoinOut(Schema):
@@ -160,7 +162,8 @@ async def join(request: HttpRequest, slug: str) -> JoinOut | Status:
         raise HttpError(503, "The media server is unreachable. Try again in a moment.") from None
     return JoinOut(janus_url=relay_url(request.get_host(), request.is_secure(), slug), token=grant.token,
                    room=grant.room, publisher_id=grant.publisher_id, display=grant.display, publish=grant.publish,
-                   channels=[ChannelOut(language=c.language, room=c.room) for c in grant.channels],
+                   channels=[ChannelOut(language=c.language, room=c.room, stream=c.stream, pin=c.pin)
+                             for c in grant.channels],
                    booth=grant.booth)
 
 

@@ -18,7 +18,7 @@ from summitry.media.relay import Relay
 
 from . import access, e2ee, interpretation, lobby
 from .janus import janus_settings
-from .models import Admission, Engagement, MediaGrant
+from .models import Admission, Engagement, InterpretationChannel, MediaGrant
 
 CLOSE_NOT_ALLOWED = 4403
 CLOSE_NOT_FOUND = 4404
@@ -185,8 +185,10 @@ class JanusRelayConsumer(AsyncWebsocketConsumer):
         async def on_session(session_id: int) -> None:
             await MediaGrant.objects.filter(pk=grant.pk).aupdate(janus_session=session_id)
 
+        streams = frozenset([pk async for pk in InterpretationChannel.objects.filter(
+            engagement_id=grant.participation.engagement_id).values_list("audio_room", flat=True)])
         self.relay = Relay(janus_settings().ws_url, grant.token, rights_for(Role(grant.participation.role)).publish,
-                           on_session=on_session, own_id=grant.participation.publisher_id)
+                           on_session=on_session, own_id=grant.participation.publisher_id, streams=streams)
         try:
             await self.relay.open()
         except JanusUnavailable:

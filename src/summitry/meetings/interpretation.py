@@ -19,7 +19,7 @@ from django.db import transaction
 
 from summitry.audit.log import record
 from summitry.domain import interpretation as rules
-from summitry.media import ChannelSpec, JanusError
+from summitry.media import ChannelSpec, JanusError, MountpointSpec
 
 from . import access
 from .janus import gateway
@@ -31,7 +31,9 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class Channel:
     language: str
-    room: int
+    room: int  # the AudioBridge room, where the booth speaks (and a booth listens, for relay)
+    stream: int  # the Streaming mountpoint carrying the room's mix to listeners
+    pin: str  # what a listener's browser gives Janus to watch it
 
 
 def channel_rows(engagement: Engagement) -> list[InterpretationChannel]:
@@ -53,13 +55,16 @@ def rooms_of(engagement: Engagement) -> list[tuple[int, str]]:
 
 
 async def open_channels(engagement: Engagement) -> list[Channel]:
-    """Make sure Janus has a room for each channel; return them."""
+    """Make sure Janus has each channel: its AudioBridge room, and the mountpoint (same id, in the
+    Streaming plugin) that its mix is forwarded to for listeners."""
     rows = await sync_to_async(channel_rows)(engagement)
     gw = gateway()
     for row in rows:
-        await gw.open_channel(ChannelSpec(room=row.audio_room, description=f"{engagement.slug}/{row.language}",
-                                          secret=engagement.room_secret))
-    return [Channel(r.language, r.audio_room) for r in rows]
+        name = f"{engagement.slug}/{row.language}"
+        await gw.open_channel(ChannelSpec(room=row.audio_room, description=name, secret=engagement.room_secret),
+                              MountpointSpec(id=row.audio_room, description=name, secret=engagement.room_secret,
+                                             pin=row.listen_pin))
+    return [Channel(r.language, r.audio_room, r.audio_room, r.listen_pin) for r in rows]
 
 
 def states(engagement: Engagement) -> list[dict[str, Any]]:

@@ -157,6 +157,8 @@ class InterpretationChannel(models.Model):
     language = models.CharField(max_length=8)
     audio_room = models.BigIntegerField(unique=True, default=random_media_id, editable=False)
     on_air = models.ForeignKey(Participation, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    listen_pin = models.CharField(max_length=64, default=random_secret, editable=False,
+                                  help_text="What listeners' browsers give Janus to watch the channel's mountpoint")
     source = models.CharField(max_length=8, default="floor",
                               help_text="What the booth interprets from: the floor or another channel (relay)")
     changed_at = models.DateTimeField(auto_now=True)

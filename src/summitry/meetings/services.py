@@ -191,7 +191,7 @@ async def end(user: AbstractBaseUser | AnonymousUser, slug: str) -> None:
     await _revoke_grants(engagement, grants, "ended", actor=user.get_username())
     for room, secret in await sync_to_async(interpretation.rooms_of)(engagement):
         try:
-            await gateway().close_channel(room, secret)
+            await gateway().close_channel(room, secret, mountpoint=room)
         except JanusError as exc:
             log.warning("closing a channel of %s: %s", slug, exc)
 

@@ -3,7 +3,7 @@
 // unmutes the interpreter on air at Janus; this page only asks.
 import Janus from "/static/vendor/janus.es.js";
 import { FrameCrypto, supported as e2eeSupported } from "./e2ee.js";
-import { Mixer, api, audioQuality, openChannel, subscribeFeed } from "./media.js";
+import { Mixer, api, audioQuality, listenChannel, openChannel, subscribeFeed } from "./media.js";
 
 const cfg = JSON.parse(document.getElementById("room-config").textContent);
 const t = document.getElementById("i18n").dataset;
@@ -103,9 +103,9 @@ function applySource(next) {
   }
   const target = grant.channels.find((c) => c.language === next);
   if (!target) return;
-  if (relayIn) { relayIn.change(target.room); return; }
-  relayIn = openChannel({
-    janus, grant, room: target.room,
+  if (relayIn) { relayIn.change(target); return; }
+  relayIn = listenChannel({
+    janus, channel: target,
     onTrack: (track, on) => { if (on) mixer.add("relay", track, "channel"); else mixer.remove("relay"); },
     onError: (err) => alertUser(String(err), "warning"),
   });
@@ -343,7 +343,7 @@ window.addEventListener("pagehide", () => {
 window.summitryBooth = {
   onAir,
   states: () => states,
-  source: () => ({ source, room: relayIn && relayIn.room }),
+  source: () => ({ source, stream: relayIn && relayIn.stream }),
   levelAt: (hz) => mixer.levelAt(hz),
   quality: () => lastQuality,
   micEnabled: () => Boolean(mic && mic.getAudioTracks().every((tr) => tr.enabled)),

@@ -118,6 +118,73 @@ export function openChannel({ janus, grant, room, id, micTrack, onTrack, onError
   return ch;
 }
 
+// Listen to an interpretation channel: its mix, encoded once by Janus and relayed by the Streaming
+// plugin to every listener. Switching channel keeps the same connection (Streaming's "switch").
+export function listenChannel({ janus, channel, onTrack, onError, onSwitched }) {
+  const ch = { handle: null, stream: Number(channel.stream), pin: channel.pin };
+  janus.attach({
+    plugin: "janus.plugin.streaming",
+    success: (handle) => {
+      ch.handle = handle;
+      handle.send({ message: { request: "watch", id: ch.stream, pin: ch.pin } });
+    },
+    error: (err) => onError(err),
+    onmessage: (msg, jsep) => {
+      if (msg.error) { onError(msg.error, msg.error_code); return; }
+      const result = msg.result || {};
+      if (result.switched === "ok") {
+        const pc = ch.handle.webrtcStuff && ch.handle.webrtcStuff.pc;
+        newAudio(pc).then(() => { if (onSwitched && ch.stream === Number(result.id)) onSwitched(ch.stream); });
+      }
+      if (jsep) {
+        ch.handle.createAnswer({
+          jsep,
+          tracks: [{ type: "data" }], // receive what is offered (audio), send nothing
+          success: (answer) => ch.handle.send({ message: { request: "start" }, jsep: answer }),
+          error: (err) => onError(err && err.message),
+        });
+      }
+    },
+    onremotetrack: (track, mid, on) => { if (track.kind === "audio") onTrack(track, on); },
+    oncleanup: () => {},
+  });
+  ch.change = (next) => {
+    if (Number(next.stream) === Number(ch.stream)) return;
+    ch.stream = Number(next.stream);
+    ch.pin = next.pin;
+    if (ch.handle) ch.handle.send({ message: { request: "switch", id: ch.stream } });
+  };
+  ch.close = () => { if (ch.handle) ch.handle.detach(); };
+  return ch;
+}
+
+async function inboundAudio(pc) {
+  let packets = 0, delay = 0;
+  (await pc.getStats()).forEach((r) => {
+    if (r.type === "inbound-rtp" && r.kind === "audio") {
+      packets += r.packetsReceived || 0;
+      if (r.jitterBufferEmittedCount) delay = r.jitterBufferDelay / r.jitterBufferEmittedCount;
+    }
+  });
+  return { packets, delay };
+}
+
+// Resolves once the newly switched-to channel's audio is playing: a packet has arrived since the
+// switch, and what the jitter buffer held of the previous channel has played out. An empty channel
+// (nobody in it) sends nothing, and stays silent.
+async function newAudio(pc) {
+  if (!pc) return;
+  const start = await inboundAudio(pc);
+  for (let i = 0; i < 150; i++) {
+    await new Promise((r) => setTimeout(r, 20));
+    const now = await inboundAudio(pc);
+    if (now.packets > start.packets + 1) {
+      await new Promise((r) => setTimeout(r, Math.min(now.delay, 0.3) * 1000));
+      return;
+    }
+  }
+}
+
 // The listener's ears: the floor (every speaker in the meeting) and an interpretation channel, each
 // with its own gain, summed and measured before the speakers.
 export class Mixer {

@@ -2,7 +2,7 @@
 import Janus from "/static/vendor/janus.es.js";
 import { CAPTURE_ATTEMPTS, RoomState, classifyMediaError, warningForNoMedia } from "./room-state.js";
 import { FrameCrypto, supported as e2eeSupported } from "./e2ee.js";
-import { Mixer, api, csrfToken, mixGains, openChannel, subscribeFeed } from "./media.js";
+import { Mixer, api, csrfToken, listenChannel, mixGains, subscribeFeed } from "./media.js";
 
 const cfg = JSON.parse(document.getElementById("room-config").textContent);
 const t = document.getElementById("i18n").dataset;
@@ -195,9 +195,14 @@ function chooseChannel(lang) {
   }
   const target = grant.channels.find((c) => c.language === lang);
   if (!target) return;
-  if (channel) { channel.change(target.room); return; }
-  channel = openChannel({
-    janus, grant, room: target.room,
+  if (channel) {
+    // The old language stops at once; the new one is let in when Janus has switched the stream.
+    mixer.setGains(mixGains(lang, Number($("floor-level").value) / 100)[0], 0);
+    channel.change(target);
+    return;
+  }
+  channel = listenChannel({
+    janus, channel: target, onSwitched: applyGains,
     onTrack: (track, on) => { if (on) mixer.add("channel", track, "channel"); else mixer.remove("channel"); },
     onError: (err) => { alertUser(`${t.channelFailed} (${err})`, "warning"); },
   });
@@ -520,7 +525,7 @@ window.addEventListener("pagehide", () => {
 // Read-only diagnostics for tests and technicians: what each remote feed has decoded.
 window.summitryRoom = {
   feeds: () => [...subscribers.keys()],
-  listening: () => ({ channel: listening, room: channel && channel.room, floorLevel: Number($("floor-level").value) / 100 }),
+  listening: () => ({ channel: listening, stream: channel && channel.stream, floorLevel: Number($("floor-level").value) / 100 }),
   levelAt: (hz) => mixer.levelAt(hz),
   e2ee: () => ({ supported: canEncrypt, current: frameCrypto.current, ...frameCrypto.stats }),
   async stats() {
