@@ -128,8 +128,11 @@ def cmd_demo(argv: list[str]) -> int:
     garneau   Marc Garneau, Minister of Foreign Affairs of Canada (Ottawa)
     ebrard    Marcelo Ebrard, Secretary of Foreign Affairs of Mexico (Mexico City)
     trudeau   Justin Trudeau, Prime Minister of Canada
+    interpreter-fr, interpreter-fr-2   the French booth (English and French channels)
+    protocol  the protocol office (plans trips)
 
   Meeting room of the Canada bilateral: {url}engagements/canada-bilateral/room
+  Its French booth's interpreter console: {url}engagements/canada-bilateral/booth
   Add a third participant from the command line:
     .venv/bin/summitry bot canada-bilateral --as julie-chung
 

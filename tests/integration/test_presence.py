@@ -93,3 +93,35 @@ async def test_bad_messages_close_the_socket_and_nobody_can_speak_for_another(sc
     assert (await blinken.receive_output(timeout=2))["type"] == "websocket.close"
     assert await garneau.receive_nothing(timeout=0.3)
     await garneau.disconnect()
+
+
+async def _drain(comm):
+    """Whatever the socket has said so far (presence, channel states)."""
+    out = []
+    while not await comm.receive_nothing(timeout=0.3):
+        out.append(await comm.receive_json_from())
+    return out
+
+
+async def test_booth_chat_reaches_the_booth_and_nobody_else(scenario):
+    await _admit("interpreter-fr", "interpreter-fr-2", "blinken")
+    claire, ok, _ = await _connect(scenario["interpreter-fr"])
+    luc, ok2, _ = await _connect(scenario["interpreter-fr-2"])
+    blinken, ok3, _ = await _connect(scenario["blinken"])
+    assert ok and ok2 and ok3
+    for comm in (claire, luc, blinken):
+        await _drain(comm)
+    await luc.send_json_to({"booth_chat": "  Next: Minister Garneau  "})
+    got = await claire.receive_json_from(timeout=2)
+    assert got == {"booth_chat": {"from": "Luc Gagnon", "publisher_id": await _feed("interpreter-fr-2"),
+                                  "text": "Next: Minister Garneau"}}
+    assert (await luc.receive_json_from(timeout=2))["booth_chat"]["text"] == "Next: Minister Garneau"
+    assert await blinken.receive_nothing(timeout=0.5)  # not in the booth: hears nothing of it
+    # Someone outside a booth cannot write to one; empty or overlong messages are refused plainly.
+    await blinken.send_json_to({"booth_chat": "hello"})
+    assert "booth_chat_error" in await blinken.receive_json_from(timeout=2)
+    await luc.send_json_to({"booth_chat": "x" * 501})
+    assert "booth_chat_error" in await luc.receive_json_from(timeout=2)
+    assert await claire.receive_nothing(timeout=0.5)
+    for comm in (claire, luc, blinken):
+        await comm.disconnect()

@@ -104,6 +104,7 @@ async function onKey(key) {
     frameCrypto.clear();
     badge.hidden = true;
   }
+  $("channel-e2ee-note").hidden = !key;
 }
 
 function showSegment(kind) {
