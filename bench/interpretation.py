@@ -278,8 +278,10 @@ async def one_load(sup: JanusSupervisor, n: int, seconds: float, rate: int, all_
             used = janus_cpu_seconds(pid) - before
             wall = time.monotonic() - t0
             cores = used / wall
+            rate_back = received / wall / n
+            note = "" if rate_back >= 48 else "   SATURATED: the mixer fell behind, so this N does not count"
             print(f"  N={n:4d}  Janus {cores * 100:6.1f} % of a core   {n / cores if cores else float('inf'):7.0f} "
-                  f"participants per core   mix packets back {received / wall / n:5.1f}/s each (50 expected)")
+                  f"participants per core   mix packets back {rate_back:5.1f}/s each (50 expected){note}")
         finally:
             for sock, _ in socks:
                 sock.close()

@@ -186,3 +186,50 @@ async def test_listener_chooses_a_channel_and_the_booth_hands_over(server, launc
     finally:
         if floor.poll() is None:
             floor.kill()
+
+
+async def test_the_relay_keeps_listeners_quiet_and_in_their_own_channels(server, launch):
+    """An uncooperative client with a valid grant, speaking Janus's API itself through Summitry."""
+    from summitry.media import JanusClient, JanusError
+
+    page = await sign_in(await launch(), server, "chung")
+    admit(server, "julie-chung", SLUG)
+    await page.goto(f"{server.url}/engagements/{SLUG}/room")
+    status, grant = await page.evaluate("""async (url) => {
+        const csrf = document.cookie.match(/csrftoken=([^;]+)/)[1];
+        const r = await fetch(url, {method: 'POST', headers: {'X-CSRFToken': csrf}});
+        return [r.status, await r.json()];
+    }""", f"/api/engagements/{SLUG}/join")
+    assert status == 200
+    fr = next(c for c in grant["channels"] if c["language"] == "fr")
+    cookies = {c["name"]: c["value"] for c in await page.context.cookies()}
+    headers = {"Cookie": f"sessionid={cookies['sessionid']}", "Origin": server.url}
+    claire_id = server.query("SELECT p.publisher_id FROM meetings_participation p JOIN accounts_person pe "
+                             "ON p.person_id = pe.id JOIN meetings_engagement e ON p.engagement_id = e.id "
+                             "WHERE pe.slug = 'ca-interpreter-fr' AND e.slug = ?", SLUG)[0][0]
+    async with JanusClient(grant["janus_url"], token=grant["token"], headers=headers, reconnect=False) as client:
+        session = await client.create_session()
+        bridge = await session.attach("janus.plugin.audiobridge")
+        base = {"request": "join", "room": fr["room"], "token": grant["token"]}
+        for body, why in (({**base}, "muted"), ({**base, "muted": False}, "muted"),
+                          ({**base, "muted": True, "id": claire_id}, "not yours")):
+            with pytest.raises(JanusError) as exc:
+                await bridge.message(body)
+            assert exc.value.code == 403 and why in exc.value.reason, body
+        await bridge.message({**base, "muted": True})  # joining muted is fine
+        with pytest.raises(JanusError) as exc:
+            await bridge.message({"request": "configure", "muted": False})
+        assert exc.value.code == 403 and "only Summitry" in exc.value.reason
+        with pytest.raises(JanusError) as exc:
+            await bridge.message({"request": "unmute", "room": fr["room"], "id": claire_id})
+        assert exc.value.code == 403
+
+        stream = await session.attach("janus.plugin.streaming")
+        with pytest.raises(JanusError) as exc:
+            await stream.message({"request": "watch", "id": fr["stream"] + 1, "pin": fr["pin"]})
+        assert exc.value.code == 403 and "not a channel of this engagement" in exc.value.reason
+        with pytest.raises(JanusError) as exc:
+            await stream.message({"request": "list"})
+        assert exc.value.code == 403
+        offer = await stream.message({"request": "watch", "id": fr["stream"], "pin": fr["pin"]})
+        assert offer.jsep is not None and "opus" in offer.jsep["sdp"].lower()

@@ -137,3 +137,31 @@ async def test_api_refuses_clearly(scenario, janus, gw):
     assert listing.status_code == 200 and [c["language"] for c in listing.json()] == ["en", "fr"]
     assert [m["name"] for m in listing.json()[1]["booth"]] == ["Claire Tremblay", "Luc Gagnon"]
     assert outsider.status_code == 403
+
+
+async def test_a_new_visit_is_off_air_until_it_takes_the_microphone(scenario, janus, gw):
+    first = await admitted_join(scenario["interpreter-fr"], SLUG)
+    fr = next(c.room for c in first.channels if c.language == "fr")
+    bot = ChannelBot(janus.settings.ws_url, first.token, fr, tone_hz=440, participant_id=first.publisher_id)
+    try:
+        await bot.start()
+        await interpretation.change_air(scenario["interpreter-fr"], SLUG, "fr", AirAction.TAKE)
+    finally:
+        await bot.stop()
+    await services.join(scenario["interpreter-fr"], SLUG)  # the console reloaded: a new visit, muted at Janus
+    channel = await InterpretationChannel.objects.aget(engagement__slug=SLUG, language="fr")
+    assert channel.on_air_id is None  # so no console says ON AIR while listeners hear nothing
+
+
+async def test_janus_restart_takes_everyone_off_air(scenario, janus, gw):
+    grant = await admitted_join(scenario["interpreter-fr"], SLUG)
+    fr = next(c.room for c in grant.channels if c.language == "fr")
+    bot = ChannelBot(janus.settings.ws_url, grant.token, fr, tone_hz=440, participant_id=grant.publisher_id)
+    try:
+        await bot.start()
+        await interpretation.change_air(scenario["interpreter-fr"], SLUG, "fr", AirAction.TAKE)
+    finally:
+        await bot.stop()
+    await services.forget_media_state()
+    channel = await InterpretationChannel.objects.aget(engagement__slug=SLUG, language="fr")
+    assert channel.on_air_id is None

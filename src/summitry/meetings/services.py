@@ -28,7 +28,7 @@ from summitry.media import JanusError, RoomSpec
 
 from . import access, e2ee, interpretation, lobby
 from .janus import gateway
-from .models import Admission, Engagement, MediaGrant, Participation
+from .models import Admission, Engagement, InterpretationChannel, MediaGrant, Participation
 
 log = logging.getLogger(__name__)
 
@@ -112,6 +112,9 @@ async def join(user: AbstractBaseUser | AnonymousUser, slug: str, auth_method: s
         await gw.admit(engagement.media_room, engagement.room_secret, grant.token, rights.plugins,
                        publish=rights.publish)
         await gw.admit_to_channels(rooms, grant.token)
+        if previous:  # a new visit joins channels muted: whoever was on air before is off air now
+            for engagement_id in await interpretation.off_air([participation.pk]):
+                await interpretation.announce(engagement_id)
     except JanusError as exc:
         log.warning("join %s by %s failed at Janus: %s", slug, participation.person, exc)
         await _revoke_in_db([grant.pk], "janus_failed")
@@ -202,6 +205,7 @@ def forget_media_state() -> int:
     with transaction.atomic():
         n = MediaGrant.objects.filter(revoked_at__isnull=True).update(
             revoked_at=timezone.now(), revoked_reason="janus_restarted")
+        InterpretationChannel.objects.exclude(on_air=None).update(on_air=None)  # Janus forgot who was unmuted
         if n:
             record("tokens_forgotten", reason="janus_restarted", count=n)
     return n
