@@ -281,7 +281,16 @@ export async function audioQuality(pc, previous) {
   });
   const dr = received - ((previous && previous.received) || 0);
   const dl = lost - ((previous && previous.lost) || 0);
-  const loss = dr + dl > 0 ? dl / (dr + dl) : 0;
-  const grade = dr === 0 ? "none" : loss > 0.05 || jitter > 0.06 ? "poor" : loss > 0.01 || jitter > 0.03 ? "fair" : "good";
-  return { grade, received, lost, loss, jitterMs: Math.round(jitter * 1000) };
+  return { ...gradeAudio(dr, dl, jitter), received, lost, jitterMs: Math.round(jitter * 1000) };
+}
+
+// What an interpreter needs to know of the sound coming in, from the packets received and lost since
+// the last look and the jitter (seconds): none arriving, poor (> 5 % lost or > 60 ms jitter), fair
+// (> 1 % or > 30 ms), or good.
+export function gradeAudio(received, lost, jitter) {
+  const loss = received + lost > 0 ? Math.max(lost, 0) / (received + Math.max(lost, 0)) : 0;
+  if (received <= 0) return { grade: "none", loss };
+  if (loss > 0.05 || jitter > 0.06) return { grade: "poor", loss };
+  if (loss > 0.01 || jitter > 0.03) return { grade: "fair", loss };
+  return { grade: "good", loss };
 }
