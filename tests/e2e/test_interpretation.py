@@ -183,6 +183,21 @@ async def test_listener_chooses_a_channel_and_the_booth_hands_over(server, launc
 
         # The live console and the room's channel choice meet WCAG 2.1 AA (axe-core).
         assert await violations(luc) == [] and await violations(listener) == []
+
+        # The host closes the meeting to the press: the floor becomes end-to-end encrypted, the room
+        # says interpretation is not, and the French channel carries on.
+        assert await listener.locator("#channel-e2ee-note").is_hidden()
+        host = await sign_in(await launch(), server, "garneau")
+        await host.goto(f"{server.url}/engagements/{SLUG}/room")
+        status = await host.evaluate("""async (url) => {
+            const csrf = document.cookie.match(/csrftoken=([^;]+)/)[1];
+            const r = await fetch(url, {method: 'POST', headers: {'X-CSRFToken': csrf, 'Content-Type': 'application/json'},
+                                        body: JSON.stringify({kind: 'closed'})});
+            return r.status;
+        }""", f"/api/engagements/{SLUG}/segment")
+        assert status == 200
+        await listener.locator("#channel-e2ee-note").wait_for(state="visible", timeout=5000)
+        await wait_for_level(listener, LUC_HZ, above=-40)
     finally:
         if floor.poll() is None:
             floor.kill()
@@ -197,9 +212,10 @@ async def test_the_relay_keeps_listeners_quiet_and_in_their_own_channels(server,
     await page.goto(f"{server.url}/engagements/{SLUG}/room")
     status, grant = await page.evaluate("""async (url) => {
         const csrf = document.cookie.match(/csrftoken=([^;]+)/)[1];
-        const r = await fetch(url, {method: 'POST', headers: {'X-CSRFToken': csrf}});
+        const r = await fetch(url, {method: 'POST', headers: {'X-CSRFToken': csrf, 'Content-Type': 'application/json'},
+                                    body: JSON.stringify({e2ee: true})});
         return [r.status, await r.json()];
-    }""", f"/api/engagements/{SLUG}/join")
+    }""", f"/api/engagements/{SLUG}/join")  # a client that could encrypt (the segment may be closed)
     assert status == 200
     fr = next(c for c in grant["channels"] if c["language"] == "fr")
     cookies = {c["name"]: c["value"] for c in await page.context.cookies()}
