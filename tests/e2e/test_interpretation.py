@@ -153,6 +153,13 @@ async def test_listener_chooses_a_channel_and_the_booth_hands_over(server, launc
         if os.environ.get("SUMMITRY_UPDATE_SCREENSHOTS"):
             await luc.screenshot(path=str(SCREENSHOTS / "interpreter-console.png"))
 
+        # The console marks who speaks on the floor: the Secretary (the bot's continuous tone).
+        blinken = server.query("SELECT p.publisher_id FROM meetings_participation p JOIN accounts_person pe "
+                               "ON p.person_id = pe.id JOIN meetings_engagement e ON p.engagement_id = e.id "
+                               "WHERE pe.slug = 'antony-blinken' AND e.slug = ?", SLUG)[0][0]
+        await until(luc, f"window.summitryBooth.speaker() === {blinken}")
+        assert await luc.locator(f".tile[data-feed='{blinken}'] .badge-speaking").is_visible()
+
         # Cough: while Luc holds the button, listeners hear nothing of him.
         cough = luc.get_by_role("button", name="Cough (hold)")
         await cough.focus()
@@ -191,8 +198,8 @@ async def test_listener_chooses_a_channel_and_the_booth_hands_over(server, launc
         await host.goto(f"{server.url}/engagements/{SLUG}/room")
         status = await host.evaluate("""async (url) => {
             const csrf = document.cookie.match(/csrftoken=([^;]+)/)[1];
-            const r = await fetch(url, {method: 'POST', headers: {'X-CSRFToken': csrf, 'Content-Type': 'application/json'},
-                                        body: JSON.stringify({kind: 'closed'})});
+            const r = await fetch(url, {method: 'POST', body: JSON.stringify({kind: 'closed'}),
+                                        headers: {'X-CSRFToken': csrf, 'Content-Type': 'application/json'}});
             return r.status;
         }""", f"/api/engagements/{SLUG}/segment")
         assert status == 200
@@ -212,8 +219,8 @@ async def test_the_relay_keeps_listeners_quiet_and_in_their_own_channels(server,
     await page.goto(f"{server.url}/engagements/{SLUG}/room")
     status, grant = await page.evaluate("""async (url) => {
         const csrf = document.cookie.match(/csrftoken=([^;]+)/)[1];
-        const r = await fetch(url, {method: 'POST', headers: {'X-CSRFToken': csrf, 'Content-Type': 'application/json'},
-                                    body: JSON.stringify({e2ee: true})});
+        const r = await fetch(url, {method: 'POST', body: JSON.stringify({e2ee: true}),
+                                    headers: {'X-CSRFToken': csrf, 'Content-Type': 'application/json'}});
         return [r.status, await r.json()];
     }""", f"/api/engagements/{SLUG}/join")  # a client that could encrypt (the segment may be closed)
     assert status == 200

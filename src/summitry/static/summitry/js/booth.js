@@ -24,6 +24,7 @@ let states = [];
 let presenceSocket = null;
 let floorTimer = null;
 let qualityTimer = null;
+let speakerTimer = null;
 let coughing = false;
 let micMuted = false;
 let lastQuality = { grade: "unknown" };
@@ -154,6 +155,20 @@ function dropFloor(feed) {
   if (li) li.remove();
 }
 
+// The speaker: the loudest floor feed, if anyone speaks, is marked in the gallery.
+function markSpeaker() {
+  let best = null, loudest = 0.01;
+  for (const feed of feeds.keys()) {
+    const level = mixer.level(`feed-${feed}`);
+    if (level > loudest) { loudest = level; best = feed; }
+  }
+  document.querySelectorAll("#gallery .tile").forEach((li) => {
+    const speaking = Number(li.dataset.feed) === best;
+    li.classList.toggle("speaking", speaking);
+    li.querySelector(".badge-speaking").hidden = !speaking;
+  });
+}
+
 async function measureQuality() {
   const pcs = relayIn ? [["relay", relayIn.handle]] : [...feeds].map(([feed, e]) => [feed, e.handle]);
   const order = ["none", "poor", "fair", "good"];
@@ -276,6 +291,7 @@ function start() {
   tryFloor();
   floorTimer = setInterval(tryFloor, 3000);
   qualityTimer = setInterval(measureQuality, 2000);
+  speakerTimer = setInterval(markSpeaker, 250);
   api(cfg.channelsUrl, null, "GET").then((res) => {
     if (!res.ok) return;
     states = res.body;
@@ -288,6 +304,7 @@ function start() {
 function teardown() {
   clearInterval(floorTimer);
   clearInterval(qualityTimer);
+  clearInterval(speakerTimer);
   [...feeds.keys()].forEach(dropFloor);
   if (relayIn) { relayIn.close(); relayIn = null; }
   if (output) { output.close(); output = null; }
@@ -347,4 +364,5 @@ window.summitryBooth = {
   levelAt: (hz) => mixer.levelAt(hz),
   quality: () => lastQuality,
   micEnabled: () => Boolean(mic && mic.getAudioTracks().every((tr) => tr.enabled)),
+  speaker: () => { const li = document.querySelector("#gallery .tile.speaking"); return li ? Number(li.dataset.feed) : null; },
 };

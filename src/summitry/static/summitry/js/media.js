@@ -192,6 +192,7 @@ export class Mixer {
     this.ctx = null;
     this.sources = new Map();
     this.sinks = new Map();
+    this.meters = new Map();
   }
 
   ensure() {
@@ -223,8 +224,21 @@ export class Mixer {
     sink.play().catch(() => {});
     const source = ctx.createMediaStreamSource(stream);
     source.connect(bus === "channel" ? this.channel : this.floor);
+    const meter = ctx.createAnalyser(); // each source's own level: who is speaking
+    meter.fftSize = 1024;
+    source.connect(meter);
     this.sources.set(key, source);
     this.sinks.set(key, sink);
+    this.meters.set(key, meter);
+  }
+
+  // Level (RMS, 0..1) of one source before the mix.
+  level(key) {
+    const meter = this.meters.get(key);
+    if (!meter) return 0;
+    const data = new Float32Array(meter.fftSize);
+    meter.getFloatTimeDomainData(data);
+    return Math.sqrt(data.reduce((s, x) => s + x * x, 0) / data.length);
   }
 
   remove(key) {
@@ -234,6 +248,7 @@ export class Mixer {
     if (sink) sink.srcObject = null;
     this.sources.delete(key);
     this.sinks.delete(key);
+    this.meters.delete(key);
   }
 
   setGains(floorGain, channelGain) {
