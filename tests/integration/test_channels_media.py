@@ -176,12 +176,14 @@ async def test_relay_the_spanish_booth_takes_the_french_channel_as_input(janus, 
     fr_room, fr_secret = await _channel(gw, tokens)
     es_room, es_secret = await _channel(gw, tokens)
     fr = ChannelBot(janus.settings.ws_url, tokens[0], fr_room, tone_hz=FR_HZ, participant_id=41)
-    # The Spanish interpreter: one handle speaking into Spanish, one listening to French.
+    # The Spanish interpreter: one handle speaking into Spanish, and (as the console does) the French
+    # channel's mountpoint as input.
     es_out = ChannelBot(janus.settings.ws_url, tokens[1], es_room, tone_hz=ES_HZ, participant_id=42)
-    es_in = ChannelBot(janus.settings.ws_url, tokens[1], fr_room)
+    es_in = ListenerBot(janus.settings.ws_url, tokens[1], fr_room, "pin")
     es_listener = ChannelBot(janus.settings.ws_url, tokens[2], es_room)
     try:
-        await asyncio.gather(fr.start(), es_out.start(), es_in.start(), es_listener.start())
+        await asyncio.gather(fr.start(), es_out.start(), es_listener.start())
+        await es_in.start()
         await gw.set_on_air(fr_room, fr_secret, off=None, on=41)
         await gw.set_on_air(es_room, es_secret, off=None, on=42)
         await asyncio.sleep(2.0)
