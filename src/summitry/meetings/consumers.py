@@ -131,7 +131,12 @@ class RoomPresenceConsumer(AsyncJsonWebsocketConsumer):
             await self.send_json({"booth_chat": {k: event[k] for k in ("from", "publisher_id", "text")}})
 
     async def channels_changed(self, event: dict[str, Any]) -> None:
-        if self.in_room and (states := await sync_to_async(interpretation.states)(self.engagement)):
+        if not self.in_room:
+            return
+        states = event.get("channels")
+        if states is None:  # entering the room: this page's own copy
+            states = await sync_to_async(interpretation.states)(self.engagement)
+        if states:
             await self.send_json({"channels": states})
 
     async def presence_request(self, event: dict[str, Any]) -> None:

@@ -87,9 +87,12 @@ def states(engagement: Engagement) -> list[dict[str, Any]]:
 
 
 async def announce(engagement_id: int) -> None:
+    """Tell every page in the room the channels' states (computed once, not once per page)."""
     layer = get_channel_layer()
     if layer is not None:
-        await layer.group_send(f"engagement-{engagement_id}", {"type": "channels.changed"})
+        engagement = await Engagement.objects.aget(pk=engagement_id)
+        await layer.group_send(f"engagement-{engagement_id}",
+                               {"type": "channels.changed", "channels": await sync_to_async(states)(engagement)})
 
 
 @dataclass(frozen=True)
