@@ -232,3 +232,21 @@ async def test_channels_refuse_tokens_not_on_their_list(janus, gw):
         assert "allowed list" in exc.value.reason
     finally:
         await bot.stop()
+
+
+async def test_a_channel_whose_mountpoint_went_missing_gets_it_back(janus, gw):
+    token = await _token(janus)
+    room, secret = await _channel(gw, [token])
+    await gw._with_room(lambda _: gw._streaming.destroy(room, secret))  # as if creating it had failed
+    spec = ChannelSpec(room=room, description="t", secret=secret, allowed=(token,))
+    assert not await gw.open_channel(spec, MountpointSpec(id=room, description="t", secret=secret, pin="pin"))
+    interpreter = ChannelBot(janus.settings.ws_url, token, room, tone_hz=FR_HZ, participant_id=71)
+    listener = ListenerBot(janus.settings.ws_url, token, room, "pin")
+    try:
+        await interpreter.start()
+        await gw.set_on_air(room, secret, off=None, on=71)
+        await listener.start()
+        await asyncio.sleep(1.5)
+        assert abs(dominant_frequency(listener.heard(time.monotonic() - 1.0)) - FR_HZ) < 10
+    finally:
+        await asyncio.gather(interpreter.stop(), listener.stop())

@@ -97,12 +97,14 @@ class Gateway:
         forwarded to (created together with the room, so both exist or neither is new)."""
         async def _open(ab: AudioBridge) -> bool:
             created = await ab.create(spec)
-            if created and listeners is not None:
+            if listeners is not None:
                 if self._streaming is None:
                     raise JanusUnavailable("the Streaming plugin is not enabled in Summitry's Janus settings")
-                await self._streaming.destroy(listeners.id, listeners.secret)  # a stale one, if any
-                port = await self._streaming.create_audio(listeners)
-                await ab.rtp_forward(spec.room, spec.secret, "127.0.0.1", port)
+                # A room without its mountpoint (an earlier attempt failed half-way) gets one too.
+                if created or not await self._streaming.exists(listeners.id, listeners.secret):
+                    await self._streaming.destroy(listeners.id, listeners.secret)  # a stale one, if any
+                    port = await self._streaming.create_audio(listeners)
+                    await ab.rtp_forward(spec.room, spec.secret, "127.0.0.1", port)
             return created
 
         return await self._with_bridge(_open)

@@ -52,6 +52,15 @@ class Streaming:
         })
         return int(data["stream"]["ports"][0]["port"])
 
+    async def exists(self, mountpoint: int, secret: str) -> bool:
+        try:
+            await self._call({"request": "info", "id": mountpoint, "secret": secret})
+        except JanusPluginError as exc:
+            if exc.code == STREAMING_NO_SUCH_MOUNTPOINT:
+                return False
+            raise
+        return True
+
     async def destroy(self, mountpoint: int, secret: str) -> None:
         try:
             await self._call({"request": "destroy", "id": mountpoint, "secret": secret, "permanent": False})
