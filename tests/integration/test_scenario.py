@@ -54,6 +54,9 @@ def test_scenario_has_the_day(transactional_db):
     (lambda d: d["engagements"][5]["segments"][1].update(ends="2021-02-26T15:00"), "outside the engagement"),
     (lambda d: d["engagements"][5].update(stop=7), "has no stop 7"),
     (lambda d: d["countries"][0].update(timezone="America/Nowhere"), "unknown time zone 'America/Nowhere'"),
+    (lambda d: d["engagements"][5]["participants"][0].update(booth="fr"), "only an interpreter has a booth"),
+    (lambda d: d["engagements"][5]["participants"][-1].update(booth="es"), "one of the engagement's languages"),
+    (lambda d: d["engagements"][5]["participants"][-1].update(booth="de"), r"booth: Input should be"),
 ])
 def test_bad_scenarios_are_refused_and_nothing_is_saved(transactional_db, mutate, message):
     data = copy.deepcopy(DATA)
