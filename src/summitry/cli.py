@@ -10,6 +10,7 @@ import os
 import signal
 import sys
 from pathlib import Path
+from typing import Any
 
 log = logging.getLogger("summitry.cli")
 
@@ -149,10 +150,27 @@ def cmd_bot(argv: list[str]) -> int:
     p.add_argument("--seconds", type=float, default=0, help="stay this long, then leave (default: until Ctrl+C)")
     p.add_argument("--report", type=Path, help="write what arrived (frames, tone heard) as JSON here")
     p.add_argument("--no-video", action="store_true")
+    p.add_argument("--interpret", action="store_true",
+                   help="an interpreter with a booth: take the booth's microphone and speak the tone into its channel")
     args = p.parse_args(argv)
     _django()
     logging.basicConfig(level=logging.WARNING)
     return asyncio.run(_bot(args))
+
+
+async def _interpreter(grant: Any, user: Any, slug: str, tone: float) -> Any:
+    """Speak into the booth's channel and take its microphone, as the console does."""
+    from summitry.domain.interpretation import AirAction
+    from summitry.media.bot import ChannelBot
+    from summitry.meetings import interpretation
+    from summitry.meetings.janus import janus_settings
+
+    room = next(c.room for c in grant.channels if c.language == grant.booth)
+    bot = ChannelBot(janus_settings().ws_url, grant.token, room, tone_hz=tone, participant_id=grant.publisher_id,
+                     display=grant.display)
+    await bot.start()
+    await interpretation.change_air(user, slug, grant.booth, AirAction.TAKE)
+    return bot
 
 
 async def _bot(args: argparse.Namespace) -> int:
@@ -181,15 +199,30 @@ async def _bot(args: argparse.Namespace) -> int:
             print(f"summitry bot: no engagement {args.engagement!r}", file=sys.stderr)
             return 2
         raise
-    bot = Bot(janus_settings().ws_url, grant.token, grant.room, grant.publisher_id, display=grant.display,
-              tone_hz=args.tone, video=not args.no_video, publish=grant.publish)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    await bot.start()
-    print(f"{grant.display} joined {args.engagement} (feed {grant.publisher_id}, tone {args.tone:g} Hz)",
-          flush=True)
+    bot: Any
+    if args.interpret:
+        if not grant.booth:
+            print(f"summitry bot: {person} has no interpreter's booth in {args.engagement!r}", file=sys.stderr)
+            await services.leave(person.user, args.engagement)
+            return 3
+        try:
+            bot = await _interpreter(grant, person.user, args.engagement, args.tone)
+        except access.NotAllowed as exc:
+            print(f"summitry bot: the microphone of the {grant.booth} booth: {exc.reason}", file=sys.stderr)
+            await services.leave(person.user, args.engagement)
+            return 3
+        print(f"{grant.display} is on air in the {grant.booth} channel of {args.engagement} (tone {args.tone:g} Hz)",
+              flush=True)
+    else:
+        bot = Bot(janus_settings().ws_url, grant.token, grant.room, grant.publisher_id, display=grant.display,
+                  tone_hz=args.tone, video=not args.no_video, publish=grant.publish)
+        await bot.start()
+        print(f"{grant.display} joined {args.engagement} (feed {grant.publisher_id}, tone {args.tone:g} Hz)",
+              flush=True)
     try:
         if args.seconds:
             await asyncio.wait_for(stop.wait(), args.seconds)
@@ -202,7 +235,7 @@ async def _bot(args: argparse.Namespace) -> int:
     await services.leave(person.user, args.engagement)
     if args.report:
         args.report.write_text(json.dumps(report, indent=2))
-    for feed in report["feeds"]:
+    for feed in report.get("feeds", []):
         print(f"  feed {feed['feed']}: {feed['frames_decoded']} frames decoded, heard {feed['heard_hz']} Hz")
     return 0
 

@@ -256,3 +256,16 @@ async def test_the_relay_keeps_listeners_quiet_and_in_their_own_channels(server,
         assert exc.value.code == 403
         offer = await stream.message({"request": "watch", "id": fr["stream"], "pin": fr["pin"]})
         assert offer.jsep is not None and "opus" in offer.jsep["sdp"].lower()
+
+
+async def test_an_interpreter_bot_goes_on_air_from_the_command_line(server):
+    slug = "mexico-bilateral"  # the Canada bilateral is closed (encrypted) by now, and a bot cannot encrypt
+    bot = server.bot(slug, "--as", "mx-interpreter", "--interpret", "--tone", "520", "--seconds", "4")
+    out, err = await asyncio.to_thread(bot.communicate, timeout=60)
+    assert bot.returncode == 0, err
+    assert "is on air in the es channel" in out
+    refused = server.run("bot", slug, "--as", "julie-chung", "--interpret", "--seconds", "1")
+    assert refused.returncode == 3 and "no interpreter's booth" in refused.stderr
+    # having left, the interpreter is off air again
+    assert server.query("SELECT on_air_id FROM meetings_interpretationchannel c JOIN meetings_engagement e "
+                        "ON c.engagement_id = e.id WHERE e.slug = ? AND c.language = 'es'", slug) == [(None,)]

@@ -346,6 +346,11 @@ class ChannelBot:
             await asyncio.sleep(0.05)
         return False
 
+    def report(self) -> dict[str, Any]:
+        heard = self.heard(time.monotonic() - 2.0)
+        return {"participant_id": self.participant_id, "room": self.room,
+                "heard_hz": round(dominant_frequency(heard), 1) if heard.size else 0.0}
+
     async def change_room(self, room: int) -> dict[str, Any]:
         if self.handle is None:
             raise RuntimeError("start() the bot first")
