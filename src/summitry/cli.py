@@ -136,6 +136,8 @@ def cmd_demo(argv: list[str]) -> int:
   Its French booth's interpreter console: {url}engagements/canada-bilateral/booth
   Add a third participant from the command line:
     .venv/bin/summitry bot canada-bilateral --as julie-chung
+  Put an interpreter on air in the French channel (choose "Listen to: Français" in the room):
+    .venv/bin/summitry bot canada-bilateral --as ca-interpreter-fr --interpret
 
   Press Ctrl+C to stop.
 """
