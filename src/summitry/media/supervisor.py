@@ -25,8 +25,6 @@ from .errors import JanusUnavailable
 
 log = logging.getLogger(__name__)
 
-ALL_PLUGINS = tuple(config.PLUGIN_LIBS)
-
 
 class JanusSupervisor:
     """One supervised Janus process."""
@@ -70,7 +68,7 @@ class JanusSupervisor:
             *self.command(), stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL,
             stderr=asyncio.subprocess.DEVNULL, start_new_session=True)
         await self._wait_healthy()
-        await self.admin.add_token(self.secrets.service_token, ALL_PLUGINS)
+        await self.admin.add_token(self.secrets.service_token, list(self.settings.plugins))
         log.info("Janus ready (pid %s) on ws port %s", self.process.pid, self.settings.ws_port)
         self.ready.set()
         if self.on_ready is not None:
