@@ -73,9 +73,9 @@ export function subscribeFeed({ janus, grant, feed, privateId, frameCrypto, canE
   return entry;
 }
 
-// Listen to (or, for an interpreter, speak into) an interpretation channel. Everyone joins muted:
-// Summitry's relay refuses anything else, and only Summitry unmutes the interpreter on air.
-export function openChannel({ janus, grant, room, id, micTrack, onTrack, onError, onJoined, onMuted }) {
+// Speak into the booth's interpretation channel (AudioBridge). Everyone joins muted: Summitry's relay
+// refuses anything else, and only Summitry unmutes the interpreter on air.
+export function openChannel({ janus, grant, room, id, micTrack, onTrack, onError, onJoined }) {
   const ch = { handle: null, room, stream: new MediaStream(), ready: false };
   janus.attach({
     plugin: "janus.plugin.audiobridge",
@@ -97,11 +97,6 @@ export function openChannel({ janus, grant, room, id, micTrack, onTrack, onError
           error: (err) => onError(err && err.message),
         });
         if (onJoined) onJoined(msg);
-      } else if (ev === "roomchanged") {
-        ch.room = msg.room;
-        if (onJoined) onJoined(msg);
-      } else if (ev === "event" && msg.participants && onMuted) {
-        msg.participants.forEach((p) => { if (Number(p.id) === Number(id)) onMuted(Boolean(p.muted)); });
       }
       if (jsep) ch.handle.handleRemoteJsep({ jsep });
     },
@@ -113,7 +108,6 @@ export function openChannel({ janus, grant, room, id, micTrack, onTrack, onError
     },
     oncleanup: () => {},
   });
-  ch.change = (room) => ch.handle.send({ message: { request: "changeroom", room, muted: true, token: grant.token, display: String(grant.publisher_id) } });
   ch.close = () => { if (ch.handle) ch.handle.detach(); };
   return ch;
 }
