@@ -7,12 +7,11 @@ interpreter on air) and mutes them again. The mixer then carries exactly the voi
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from .client import Handle, Session
 from .errors import AUDIOBRIDGE_NO_SUCH_ROOM, AUDIOBRIDGE_ROOM_EXISTS, JanusPluginError
+from .rooms import RoomPlugin
 
 PLUGIN = "janus.plugin.audiobridge"
 
@@ -33,22 +32,9 @@ class ChannelSpec:
     allow_rtp_participants: bool = False
 
 
-class AudioBridge:
+class AudioBridge(RoomPlugin):
     """Administers channel rooms through one plugin handle; room creation carries the plugin's admin key."""
-
-    def __init__(self, handle: Handle, admin_key: str) -> None:
-        self.handle = handle
-        self.admin_key = admin_key
-
-    @classmethod
-    async def attach(cls, session: Session, admin_key: str) -> AudioBridge:
-        return cls(await session.attach(PLUGIN), admin_key)
-
-    async def _call(self, body: dict[str, Any]) -> dict[str, Any]:
-        return (await self.handle.request(body)).data
-
-    async def exists(self, room: int) -> bool:
-        return bool((await self._call({"request": "exists", "room": room}))["exists"])
+    PLUGIN = PLUGIN
 
     async def create(self, spec: ChannelSpec) -> bool:
         """Create the room; False if it existed already (its access list is then left as it is)."""
@@ -66,22 +52,6 @@ class AudioBridge:
                 return False
             raise
         return True
-
-    async def allow(self, room: int, secret: str, tokens: Iterable[str]) -> None:
-        await self._call({"request": "allowed", "room": room, "secret": secret, "action": "add",
-                          "allowed": list(tokens)})
-
-    async def disallow(self, room: int, secret: str, tokens: Iterable[str]) -> None:
-        await self._call({"request": "allowed", "room": room, "secret": secret, "action": "remove",
-                          "allowed": list(tokens)})
-
-    async def allowed(self, room: int, secret: str) -> list[str]:
-        data = await self._call({"request": "allowed", "room": room, "secret": secret, "action": "enable"})
-        return list(data.get("allowed", []))
-
-    async def participants(self, room: int) -> list[dict[str, Any]]:
-        data = await self._call({"request": "listparticipants", "room": room})
-        return list(data.get("participants", []))
 
     async def mute(self, room: int, secret: str, participant_id: int) -> None:
         await self._call({"request": "mute", "room": room, "secret": secret, "id": participant_id})

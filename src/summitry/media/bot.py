@@ -272,7 +272,51 @@ class Bot:
             await self.client.close()
 
 
-class ChannelBot:
+class _AudioReceiver:
+    """What the channel bots share: every 20 ms frame recorded with its arrival time, and teardown."""
+
+    client: JanusClient | None
+    session: Session | None
+    pc: RTCPeerConnection | None
+    received: list[tuple[float, np.ndarray[Any, Any]]]
+    _tasks: set[asyncio.Task[Any]]
+
+    def _record(self, track: MediaStreamTrack) -> None:
+        task = asyncio.create_task(self._consume(track))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _consume(self, track: MediaStreamTrack) -> None:
+        with contextlib.suppress(MediaStreamError):
+            while True:
+                frame: Any = await track.recv()
+                if frame.sample_rate != AUDIO_RATE:
+                    continue
+                pcm = frame.to_ndarray()
+                channels = len(frame.layout.channels)
+                mono = pcm.reshape(-1, channels).mean(axis=1) if channels > 1 else pcm.reshape(-1)
+                self.received.append((time.monotonic(), mono.astype(np.float32)))
+                if len(self.received) > 1500:  # keep the last ~30 s
+                    del self.received[:300]
+
+    def heard(self, since: float, until: float | None = None) -> np.ndarray[Any, Any]:
+        """The samples that arrived between two monotonic times."""
+        chunks = [a for t, a in self.received if t >= since and (until is None or t < until)]
+        return np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.float32)
+
+    async def stop(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        if self.pc is not None:
+            await self.pc.close()
+        if self.session is not None:
+            with contextlib.suppress(Exception):
+                await self.session.destroy()
+        if self.client is not None:
+            await self.client.close()
+
+
+class ChannelBot(_AudioReceiver):
     """One participant in an AudioBridge channel: joins muted (as everyone does), sends a tone that is
     heard only while Summitry has it unmuted, and records what the channel's mix delivers, with the
     time each 20 ms frame arrived."""
@@ -306,37 +350,13 @@ class ChannelBot:
         self.pc = RTCPeerConnection()
         self.track = ToneTrack(self.tone_hz)
         self.pc.addTransceiver(self.track, direction="sendrecv")
-
-        @self.pc.on("track")
-        def _on_track(track: MediaStreamTrack) -> None:
-            task = asyncio.create_task(self._consume(track))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
-
+        self.pc.on("track", self._record)
         await self.pc.setLocalDescription(await self.pc.createOffer())
         reply = await self.handle.message({"request": "configure", "muted": True}, jsep=_sdp(self.pc))
         if reply.jsep is None:
             raise RuntimeError("AudioBridge answered without SDP")
         await self.pc.setRemoteDescription(RTCSessionDescription(sdp=reply.jsep["sdp"], type=reply.jsep["type"]))
         return joined.data
-
-    async def _consume(self, track: MediaStreamTrack) -> None:
-        with contextlib.suppress(MediaStreamError):
-            while True:
-                frame: Any = await track.recv()
-                if frame.sample_rate != AUDIO_RATE:
-                    continue
-                pcm = frame.to_ndarray()
-                channels = len(frame.layout.channels)
-                mono = pcm.reshape(-1, channels).mean(axis=1) if channels > 1 else pcm.reshape(-1)
-                self.received.append((time.monotonic(), mono.astype(np.float32)))
-                if len(self.received) > 1500:  # keep the last ~30 s
-                    del self.received[:300]
-
-    def heard(self, since: float, until: float | None = None) -> np.ndarray[Any, Any]:
-        """The samples that arrived between two monotonic times."""
-        chunks = [a for t, a in self.received if t >= since and (until is None or t < until)]
-        return np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.float32)
 
     async def wait_for_audio(self, seconds: float = 1.0, timeout: float = 10.0) -> bool:
         deadline = time.monotonic() + timeout
@@ -365,19 +385,8 @@ class ChannelBot:
             raise RuntimeError("start() the bot first")
         return (await self.handle.message(body)).data
 
-    async def stop(self) -> None:
-        for task in list(self._tasks):
-            task.cancel()
-        if self.pc is not None:
-            await self.pc.close()
-        if self.session is not None:
-            with contextlib.suppress(Exception):
-                await self.session.destroy()
-        if self.client is not None:
-            await self.client.close()
 
-
-class ListenerBot:
+class ListenerBot(_AudioReceiver):
     """A listener to interpretation channels as browsers listen: watching a channel's Streaming
     mountpoint (the room's mix, encoded once) and switching between mountpoints."""
 
@@ -402,31 +411,10 @@ class ListenerBot:
         if reply.jsep is None:
             raise RuntimeError("the mountpoint offered no SDP")
         self.pc = RTCPeerConnection()
-
-        @self.pc.on("track")
-        def _on_track(track: MediaStreamTrack) -> None:
-            task = asyncio.create_task(self._consume(track))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
-
+        self.pc.on("track", self._record)
         await self.pc.setRemoteDescription(RTCSessionDescription(sdp=reply.jsep["sdp"], type=reply.jsep["type"]))
         await self.pc.setLocalDescription(await self.pc.createAnswer())
         await self.handle.message({"request": "start"}, jsep=_sdp(self.pc))
-
-    async def _consume(self, track: MediaStreamTrack) -> None:
-        with contextlib.suppress(MediaStreamError):
-            while True:
-                frame: Any = await track.recv()
-                pcm = frame.to_ndarray()
-                channels = len(frame.layout.channels)
-                mono = pcm.reshape(-1, channels).mean(axis=1) if channels > 1 else pcm.reshape(-1)
-                self.received.append((time.monotonic(), mono.astype(np.float32)))
-                if len(self.received) > 1500:
-                    del self.received[:300]
-
-    def heard(self, since: float, until: float | None = None) -> np.ndarray[Any, Any]:
-        chunks = [a for t, a in self.received if t >= since and (until is None or t < until)]
-        return np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.float32)
 
     async def switch(self, stream: int) -> dict[str, Any]:
         if self.handle is None:
@@ -434,14 +422,3 @@ class ListenerBot:
         reply = await self.handle.message({"request": "switch", "id": stream})
         self.stream = stream
         return reply.data
-
-    async def stop(self) -> None:
-        for task in list(self._tasks):
-            task.cancel()
-        if self.pc is not None:
-            await self.pc.close()
-        if self.session is not None:
-            with contextlib.suppress(Exception):
-                await self.session.destroy()
-        if self.client is not None:
-            await self.client.close()

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from .client import Handle, Session
 from .errors import VIDEOROOM_NO_SUCH_ROOM, VIDEOROOM_ROOM_EXISTS, JanusPluginError
+from .rooms import RoomPlugin
 
 PLUGIN = "janus.plugin.videoroom"
 
@@ -26,22 +25,9 @@ class RoomSpec:
     fir_freq: int = 0
 
 
-class VideoRoom:
+class VideoRoom(RoomPlugin):
     """Administers rooms through one plugin handle; every call carries the plugin's admin key."""
-
-    def __init__(self, handle: Handle, admin_key: str) -> None:
-        self.handle = handle
-        self.admin_key = admin_key
-
-    @classmethod
-    async def attach(cls, session: Session, admin_key: str) -> VideoRoom:
-        return cls(await session.attach(PLUGIN), admin_key)
-
-    async def _call(self, body: dict[str, Any]) -> dict[str, Any]:
-        return (await self.handle.request(body)).data
-
-    async def exists(self, room: int) -> bool:
-        return bool((await self._call({"request": "exists", "room": room}))["exists"])
+    PLUGIN = PLUGIN
 
     async def create(self, spec: RoomSpec) -> bool:
         """Create the room; return False if it existed already (its ACL is then left as it is)."""
@@ -61,22 +47,6 @@ class VideoRoom:
                 return False
             raise
         return True
-
-    async def allow(self, room: int, secret: str, tokens: Iterable[str]) -> None:
-        await self._call({"request": "allowed", "room": room, "secret": secret, "action": "add",
-                          "allowed": list(tokens)})
-
-    async def disallow(self, room: int, secret: str, tokens: Iterable[str]) -> None:
-        await self._call({"request": "allowed", "room": room, "secret": secret, "action": "remove",
-                          "allowed": list(tokens)})
-
-    async def allowed(self, room: int, secret: str) -> list[str]:
-        data = await self._call({"request": "allowed", "room": room, "secret": secret, "action": "enable"})
-        return list(data.get("allowed", []))
-
-    async def participants(self, room: int) -> list[dict[str, Any]]:
-        data = await self._call({"request": "listparticipants", "room": room})
-        return list(data.get("participants", []))
 
     async def kick(self, room: int, secret: str, participant_id: int) -> None:
         try:

@@ -3,7 +3,7 @@
 // unmutes the interpreter on air at Janus; this page only asks.
 import Janus from "/static/vendor/janus.es.js";
 import { FrameCrypto, supported as e2eeSupported } from "./e2ee.js";
-import { Mixer, api, audioQuality, listenChannel, openChannel, subscribeFeed } from "./media.js";
+import { Mixer, alertUser, setStatus as setPageStatus, api, audioQuality, listenChannel, openChannel, subscribeFeed } from "./media.js";
 
 const cfg = JSON.parse(document.getElementById("room-config").textContent);
 const t = document.getElementById("i18n").dataset;
@@ -30,17 +30,7 @@ let micMuted = false;
 let lastQuality = { grade: "unknown" };
 const qualityPrev = new Map();
 
-function setStatus(text, kind) {
-  $("room-status").textContent = text;
-  document.querySelector(".booth").dataset.state = kind;
-}
-
-function alertUser(text, level = "error") {
-  const box = $("room-alert");
-  box.textContent = text;
-  box.className = `alert alert-${level}`;
-  box.hidden = !text;
-}
+const setStatus = (text, kind) => setPageStatus(".booth", text, kind);
 
 const myChannel = () => states.find((c) => c.language === cfg.booth);
 const onAir = () => { const c = myChannel(); return Boolean(c && Number(c.on_air) === Number(cfg.me)); };

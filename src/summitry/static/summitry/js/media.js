@@ -1,6 +1,19 @@
 // What the meeting room and the interpreter console share: calls to Summitry's API, subscriptions to
 // the floor (VideoRoom), interpretation channels (AudioBridge) and the mix each listener hears.
 
+// The page's status badge (#room-status; the state also styles ``root``) and its alert box (#room-alert).
+export function setStatus(root, text, kind) {
+  document.getElementById("room-status").textContent = text;
+  document.querySelector(root).dataset.state = kind;
+}
+
+export function alertUser(text, level = "error") {
+  const box = document.getElementById("room-alert");
+  box.textContent = text;
+  box.className = `alert alert-${level}`;
+  box.hidden = !text;
+}
+
 export function csrfToken() {
   const m = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
   return m ? decodeURIComponent(m[1]) : "";

@@ -2,7 +2,7 @@
 import Janus from "/static/vendor/janus.es.js";
 import { CAPTURE_ATTEMPTS, RoomState, classifyMediaError, warningForNoMedia } from "./room-state.js";
 import { FrameCrypto, supported as e2eeSupported } from "./e2ee.js";
-import { Mixer, api, csrfToken, listenChannel, mixGains, subscribeFeed } from "./media.js";
+import { Mixer, alertUser, setStatus as setPageStatus, api, csrfToken, listenChannel, mixGains, subscribeFeed } from "./media.js";
 
 const cfg = JSON.parse(document.getElementById("room-config").textContent);
 const t = document.getElementById("i18n").dataset;
@@ -25,17 +25,7 @@ let channel = null; // the interpretation channel being listened to (AudioBridge
 let listening = localStorage.getItem(`summitry-channel-${cfg.slug}`) || "floor";
 let channelStates = [];
 
-function setStatus(text, kind) {
-  $("room-status").textContent = text;
-  document.querySelector(".room").dataset.state = kind;
-}
-
-function alertUser(text, level = "error") {
-  const box = $("room-alert");
-  box.textContent = text;
-  box.className = `alert alert-${level}`;
-  box.hidden = !text;
-}
+const setStatus = (text, kind) => setPageStatus(".room", text, kind);
 
 function tileFor(id) {
   let li = document.querySelector(`.tile[data-feed="${Number(id)}"]`);
