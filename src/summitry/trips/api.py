@@ -1,8 +1,12 @@
-"""JSON API for planning (django-ninja): trips, stops, engagements, warnings, slots, plans, the week."""
+"""JSON API for planning (django-ninja): trips, stops, engagements, warnings, slots, plans, the week.
+Who may read what is decided in ``access``: reading trips, warnings, slots and exports, and every write,
+is for the protocol office; the week shows others only their own engagements."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Any
 
@@ -17,16 +21,30 @@ from summitry.domain.access import Role
 from summitry.domain.planning import local
 from summitry.meetings.models import Engagement
 
-from . import exchange, services
+from . import access, exchange, services
 from .models import Trip
 
 router = Router(tags=["planning"], auth=django_auth)
-PLAN = "trips.plan_trips"
+PLAN = access.PLAN
+
+
+@contextmanager
+def _refusals() -> Iterator[None]:
+    """An ``access`` refusal as the API's JSON answer (its status and sentence)."""
+    try:
+        yield
+    except access.NoAccess as exc:
+        raise HttpError(exc.status, exc.message) from None
 
 
 def _planner(request: HttpRequest) -> None:
-    if not request.user.has_perm(PLAN):
-        raise HttpError(403, "Only the protocol office may plan trips.")
+    with _refusals():
+        access.check_plans(request.user)
+
+
+def _reader(request: HttpRequest) -> None:
+    with _refusals():
+        access.check_reads_plans(request.user)
 
 
 class StopOut(Schema):
@@ -146,6 +164,12 @@ def _trip(slug: str) -> Trip:
         "stops__country"), slug=slug)
 
 
+def _readable_trip(request: HttpRequest, slug: str) -> Trip:
+    with _refusals():
+        return access.access_trip(request.user, slug, Trip.objects.select_related(
+            "organizer", "traveller").prefetch_related("stops__country"))
+
+
 def _get(model: Any, what: str, **kw: Any) -> Any:
     obj = model.objects.filter(**kw).first()
     if obj is None:
@@ -153,8 +177,9 @@ def _get(model: Any, what: str, **kw: Any) -> Any:
     return obj
 
 
-@router.get("/trips", response=list[TripOut], summary="All trips")
+@router.get("/trips", response=list[TripOut], summary="All trips (protocol office)")
 def list_trips(request: HttpRequest) -> list[dict[str, Any]]:
+    _reader(request)
     return [_trip_out(t) for t in Trip.objects.select_related("organizer", "traveller").prefetch_related(
         "stops__country")]
 
@@ -171,9 +196,9 @@ def create_trip(request: HttpRequest, body: TripIn) -> Status:
     return Status(201, _trip_out(trip))
 
 
-@router.get("/trips/{slug}", response=TripOut, summary="One trip")
+@router.get("/trips/{slug}", response=TripOut, summary="One trip (protocol office)")
 def get_trip(request: HttpRequest, slug: str) -> dict[str, Any]:
-    return _trip_out(_trip(slug))
+    return _trip_out(_readable_trip(request, slug))
 
 
 @router.post("/trips/{slug}/stops", response={201: TripOut}, summary="Add a stop")
@@ -184,9 +209,10 @@ def add_stop(request: HttpRequest, slug: str, body: StopIn) -> Status:
     return Status(201, _trip_out(_trip(slug)))
 
 
-@router.get("/trips/{slug}/engagements", response=list[EngagementOut], summary="A trip's engagements")
+@router.get("/trips/{slug}/engagements", response=list[EngagementOut],
+            summary="A trip's engagements (protocol office)")
 def trip_engagements(request: HttpRequest, slug: str) -> list[dict[str, Any]]:
-    return [_engagement_out(e) for e in services.trip_engagements(_trip(slug))]
+    return [_engagement_out(e) for e in services.trip_engagements(_readable_trip(request, slug))]
 
 
 @router.post("/trips/{slug}/engagements", response={201: EngagementOut}, summary="Add an engagement")
@@ -209,14 +235,15 @@ def add_engagement(request: HttpRequest, slug: str, body: EngagementIn) -> Statu
     return Status(201, _engagement_out(e))
 
 
-@router.get("/trips/{slug}/warnings", response=list[WarningOut], summary="Conflicts and warnings of a trip")
+@router.get("/trips/{slug}/warnings", response=list[WarningOut],
+            summary="Conflicts and warnings of a trip (protocol office)")
 def trip_warnings(request: HttpRequest, slug: str) -> list[dict[str, Any]]:
-    return [w.__dict__ for w in services.warnings_for(services.trip_engagements(_trip(slug)))]
+    return [w.__dict__ for w in services.warnings_for(services.trip_engagements(_readable_trip(request, slug)))]
 
 
-@router.get("/trips/{slug}/export", summary="The trip as a plan file (summitry.plan/1)")
+@router.get("/trips/{slug}/export", summary="The trip as a plan file (summitry.plan/1; protocol office)")
 def export_trip(request: HttpRequest, slug: str) -> dict[str, Any]:
-    return exchange.export_trip(_trip(slug))
+    return exchange.export_trip(_readable_trip(request, slug))
 
 
 @router.post("/plans/import", response={200: ImportOut}, summary="Import a plan file; all or nothing",
@@ -239,8 +266,10 @@ def _engagement(slug: str) -> Engagement:
         "participations__person__delegation__country"), slug=slug)
 
 
-@router.get("/engagements/{slug}/slots", response=list[SlotOut], summary="Slots when every party works")
+@router.get("/engagements/{slug}/slots", response=list[SlotOut],
+            summary="Slots when every party works (protocol office)")
 def slots(request: HttpRequest, slug: str, days: int = 3) -> list[dict[str, Any]]:
+    _reader(request)
     e = _engagement(slug)
     zones = _zones(e)
     return [{"starts_at": s.start, "ends_at": s.end, "local_times": _local_times(s.start, s.end, zones)}
@@ -265,6 +294,8 @@ def cancel(request: HttpRequest, slug: str) -> dict[str, Any]:
     return _engagement_out(_engagement(slug))
 
 
-@router.get("/calendar/week", response=list[EngagementOut], summary="Every ministry's engagements in a week")
+@router.get("/calendar/week", response=list[EngagementOut],
+            summary="Every ministry's engagements in a week (the protocol office); anyone else's own")
 def week(request: HttpRequest, start: date, ministry: str = "", country: str = "") -> list[dict[str, Any]]:
-    return [_engagement_out(e) for e in services.week(start, ministry=ministry, country=country)]
+    among = access.visible_engagements(request.user, Engagement.objects.all())
+    return [_engagement_out(e) for e in services.week(start, ministry=ministry, country=country, among=among)]

@@ -178,10 +178,13 @@ def ordered_participants(e: Engagement) -> list[Participation]:
     return [parts[int(s.key)] for s in precedence(seats)]
 
 
-def week(start: date, *, ministry: str = "", country: str = "") -> list[Engagement]:
-    """Every ministry's engagements in the seven days from ``start`` (UTC days), filterable."""
+def week(start: date, *, ministry: str = "", country: str = "",
+         among: QuerySet[Engagement] | None = None) -> list[Engagement]:
+    """Every ministry's engagements (or those of ``among``: what the reader may see) in the seven days
+    from ``start`` (UTC days), filterable."""
     first = datetime(start.year, start.month, start.day, tzinfo=UTC)
-    qs = Engagement.objects.filter(starts_at__gte=first, starts_at__lt=first + timedelta(days=7)).select_related(
+    base = among if among is not None else Engagement.objects.all()
+    qs = base.filter(starts_at__gte=first, starts_at__lt=first + timedelta(days=7)).select_related(
         "host__country", "trip").prefetch_related("participations__person__delegation__country")
     if ministry:
         qs = qs.filter(Q(host__ministry=ministry) | Q(participations__person__delegation__ministry=ministry))

@@ -1,5 +1,6 @@
 """Planning pages: trips with their timeline across capitals, engagements, the government-wide week,
-and calendar files. Writes need the ``trips.plan_trips`` permission (the protocol office)."""
+and calendar files. Writes need the ``trips.plan_trips`` permission (the protocol office); who may read
+what is decided in ``access``."""
 
 from __future__ import annotations
 
@@ -18,11 +19,11 @@ from summitry.accounts.models import Delegation, Person
 from summitry.domain.planning import local
 from summitry.meetings.models import Engagement
 
-from . import exchange, ics, services
+from . import access, exchange, ics, services
 from .forms import TIMEZONES, EngagementForm, StopForm, TripForm
 from .models import Trip
 
-PLAN = "trips.plan_trips"
+PLAN = access.PLAN
 
 
 def _viewer_tz(request: HttpRequest) -> str:
@@ -34,19 +35,21 @@ def _base_url(request: HttpRequest) -> str:
     return f"{request.scheme}://{request.get_host()}"
 
 
+def _plans_refused(request: HttpRequest) -> HttpResponse:
+    return render(request, "trips/refused.html", status=403)
+
+
 @login_required
 def trip_list(request: HttpRequest) -> HttpResponse:
+    if not access.may_read_plans(request.user):
+        return _plans_refused(request)
     form = TripForm(request.POST or None)
-    if request.method == "POST":
-        if not request.user.has_perm(PLAN):
-            return HttpResponse(status=403)
-        if form.is_valid():
-            trip = services.create_trip(slug=form.cleaned_data["slug"], title=form.cleaned_data["title"],
-                                        organizer=form.cleaned_data["organizer"],
-                                        traveller=form.cleaned_data["traveller"])
-            return redirect("trip", trip.slug)
+    if request.method == "POST" and form.is_valid():
+        trip = services.create_trip(slug=form.cleaned_data["slug"], title=form.cleaned_data["title"],
+                                    organizer=form.cleaned_data["organizer"], traveller=form.cleaned_data["traveller"])
+        return redirect("trip", trip.slug)
     trips = Trip.objects.select_related("organizer__country", "traveller").prefetch_related("stops__country")
-    return render(request, "trips/list.html", {"trips": trips, "form": form, "may_plan": request.user.has_perm(PLAN)},
+    return render(request, "trips/list.html", {"trips": trips, "form": form, "may_plan": True},
                   status=400 if form.errors else 200)
 
 
@@ -89,7 +92,7 @@ def _timeline(trip: Trip, viewer_tz: str) -> dict[str, Any]:
 
 
 def _trip_context(request: HttpRequest, trip: Trip, **forms: Any) -> dict[str, Any]:
-    may_plan = request.user.has_perm(PLAN)
+    may_plan = access.may_read_plans(request.user)
     return {"trip": trip, "may_plan": may_plan, "timezones": TIMEZONES,
             "stop_form": forms.get("stop_form") or StopForm(),
             "engagement_form": forms.get("engagement_form") or EngagementForm(trip=trip, initial={
@@ -99,7 +102,7 @@ def _trip_context(request: HttpRequest, trip: Trip, **forms: Any) -> dict[str, A
 
 @login_required
 def trip_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    trip = get_object_or_404(Trip.objects.select_related("organizer__country", "traveller"), slug=slug)
+    trip = access.access_trip(request.user, slug, Trip.objects.select_related("organizer__country", "traveller"))
     return render(request, "trips/detail.html", _trip_context(request, trip))
 
 
@@ -154,7 +157,7 @@ def engagement_reschedule(request: HttpRequest, slug: str) -> HttpResponse:
 @require_GET
 @login_required
 def trip_export(request: HttpRequest, slug: str) -> HttpResponse:
-    trip = get_object_or_404(Trip, slug=slug)
+    trip = access.access_trip(request.user, slug)
     response = JsonResponse(exchange.export_trip(trip), json_dumps_params={"indent": 2, "ensure_ascii": False})
     response["Content-Disposition"] = f'attachment; filename="{trip.slug}.json"'
     return response
@@ -184,11 +187,13 @@ def plan_import(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def engagement_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    e = get_object_or_404(Engagement.objects.select_related("host__country", "trip", "stop__country"), slug=slug)
+    e = access.access_engagement(request.user, slug, Engagement.objects.select_related(
+        "host__country", "trip", "stop__country"))
+    role = access.reading_role(request.user, e)
+    may_plan = access.may_read_plans(request.user)
     participants = services.ordered_participants(e)
-    me = next((p for p in participants if p.person.user_id == request.user.pk), None)
-    if me is None and not request.user.has_perm(PLAN):
-        raise Http404
+    mine = access.participation_in(request.user, e)
+    me = next((p for p in participants if mine is not None and p.pk == mine.pk), None)
     zones = OrderedDict((p.person.delegation.country.timezone, p.person.delegation.country.capital)
                         for p in participants)
     zones.setdefault(e.host.country.timezone, e.host.country.capital)
@@ -196,18 +201,17 @@ def engagement_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "e": e, "participants": participants, "me": me, "viewer_tz": _viewer_tz(request),
         "yours": (local(e.starts_at, _viewer_tz(request)), local(e.ends_at, _viewer_tz(request))),
         "capitals": [(label, local(e.starts_at, tz), local(e.ends_at, tz)) for tz, label in zones.items()],
-        "segments": [(seg, local(seg.starts_at, _viewer_tz(request)), local(seg.ends_at, _viewer_tz(request)))
-                     for seg in e.segments.all()],
-        "warnings": services.warnings_for([e]) if request.user.has_perm(PLAN) else [],
+        "segments": [(seg, local(seg.starts_at, _viewer_tz(request)), local(seg.ends_at, _viewer_tz(request)),
+                      access.segment_title_for(role, seg)) for seg in e.segments.all()],
+        "warnings": services.warnings_for([e]) if may_plan else [],
+        "may_plan": may_plan,
     })
 
 
 @login_required
 def engagement_ics(request: HttpRequest, slug: str) -> HttpResponse:
-    e = get_object_or_404(Engagement.objects.select_related("host__country"), slug=slug)
-    person = getattr(request.user, "person", None)
-    if person is None or not e.participations.filter(person=person).exists():
-        raise Http404
+    participation = access.access_participation(request.user, slug)
+    e, person = participation.engagement, participation.person
     response = HttpResponse(ics.invitation(e, person, _base_url(request)), content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{e.slug}.ics"'
     return response
@@ -231,7 +235,8 @@ def week(request: HttpRequest) -> HttpResponse:
         start = date(2021, 2, 22)
     start -= timedelta(days=start.weekday())
     ministry, country = request.GET.get("ministry", ""), request.GET.get("country", "")
-    engagements = services.week(start, ministry=ministry, country=country)
+    engagements = services.week(start, ministry=ministry, country=country,
+                                among=access.visible_engagements(request.user, Engagement.objects.all()))
     tz = _viewer_tz(request)
     days: OrderedDict[date, list[Any]] = OrderedDict((start + timedelta(days=i), []) for i in range(7))
     for e in engagements:
@@ -239,6 +244,7 @@ def week(request: HttpRequest) -> HttpResponse:
     return render(request, "trips/week.html", {
         "days": days, "start": start, "prev": start - timedelta(days=7), "next": start + timedelta(days=7),
         "ministry": ministry, "country": country, "viewer_tz": tz,
+        "government_wide": access.may_read_plans(request.user),
         "ministries": sorted(set(Delegation.objects.exclude(ministry="").values_list("ministry", flat=True))),
         "countries": sorted(set(Delegation.objects.values_list("country__code", "country__name"))),
         "feed_token": getattr(getattr(request.user, "person", None), "calendar_token", None),
