@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "channels",
+    "ninja",  # /api/docs renders Swagger UI from ninja's own static files, not a CDN (our CSP allows 'self' only)
     "summitry.accounts",
     "summitry.meetings",
     "summitry.trips",

@@ -3,11 +3,13 @@
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.test import Client
 from django.utils import timezone
 
-from summitry.accounts.invitations import invite
-from summitry.accounts.models import Delegation, Invitation, Person
+from summitry.accounts.invitations import InvitationError, invite, is_guest
+from summitry.accounts.models import Delegation, Invitation, Person, SecondFactor, SecurityKey
+from summitry.audit.models import AuditEntry
 from summitry.meetings.models import Admission, Engagement, Participation
 
 pytestmark = [pytest.mark.postgres]
@@ -19,6 +21,10 @@ def guest(scenario):
                                    given_name="Rosa", family_name="Icaza", title="Adviser (illustrative)")
     canada = Engagement.objects.get(slug="canada-bilateral")
     mexico = Engagement.objects.get(slug="mexico-bilateral")
+    # the demo's engagements are in 2021: links work only until an engagement's end, so this one is today
+    now = timezone.now()
+    Engagement.objects.filter(pk=canada.pk).update(starts_at=now - timedelta(minutes=10),
+                                                   ends_at=now + timedelta(hours=1))
     for e in (canada, mexico):
         Participation.objects.create(engagement=e, person=person, role="delegation_member")
     return Participation.objects.get(engagement=canada, person=person)
@@ -71,3 +77,126 @@ def test_host_side_creates_invitations_through_the_api(guest):
                          content_type="application/json").status_code == 403
     assert Invitation.objects.count() == 1
     assert Invitation.objects.get().expires_at > timezone.now() + timedelta(hours=47)
+
+
+PASSWORD = "summitry-demo-2021"
+ATTACKER = "198.51.100.7"
+
+
+def _refusals():
+    return list(AuditEntry.objects.filter(action="invitation_refused").order_by("id"))
+
+
+def test_no_invitation_for_a_person_who_has_an_account(guest):
+    """An invitation would sign its holder in as that account, past its password and second factor."""
+    host = Client(REMOTE_ADDR="192.0.2.10")
+    host.login(username="garneau", password=PASSWORD)
+    resp = host.post("/api/engagements/canada-bilateral/invitations", {"person": "antony-blinken"},
+                     content_type="application/json")
+    assert resp.status_code == 400
+    assert "has an account" in resp.json()["detail"] and "only for guests" in resp.json()["detail"]
+    with pytest.raises(InvitationError) as exc:
+        invite(Participation.objects.get(engagement__slug="canada-bilateral", person__slug="antony-blinken"),
+               "protocol")
+    assert exc.value.reason == "has_account"
+    assert not Invitation.objects.exists()
+    first = _refusals()[0]
+    assert (first.actor, first.subject, first.detail["reason"], first.detail["ip"]) == (
+        "garneau", "antony-blinken", "has_account", "192.0.2.10")
+
+
+def test_a_link_made_before_the_person_got_an_account_signs_nobody_in(guest):
+    secret = invite(guest, "protocol")
+    person = guest.person
+    person.user = get_user_model().objects.create_user("icaza", password=PASSWORD)
+    person.save(update_fields=["user"])
+    attacker = Client(REMOTE_ADDR=ATTACKER)
+    page = attacker.get(f"/invite/{secret}")
+    assert page.status_code == 410 and "has an account now" in page.content.decode()
+    resp = attacker.post(f"/invite/{secret}")
+    assert resp.status_code == 410 and "has an account now" in resp.content.decode()
+    assert "_auth_user_id" not in attacker.session
+    assert attacker.get("/engagements/canada-bilateral/room").status_code == 302  # to the sign-in page
+    assert Invitation.objects.get().used_at is None
+    assert not AuditEntry.objects.filter(action__in=["login", "invitation_used"]).exists()
+    refusals = _refusals()
+    assert [(e.actor, e.detail["ip"], e.detail["reason"], e.detail["stage"]) for e in refusals] == [
+        ("anonymous", ATTACKER, "has_account", "open"), ("anonymous", ATTACKER, "has_account", "redeem")]
+    assert all(e.subject == "mx-adviser" and e.actor != "icaza" for e in refusals)
+
+
+def test_a_real_account_called_guest_is_no_guest(guest):
+    """``is_guest`` needs both the prefix and an unusable password: a look-alike name is not enough."""
+    secret = invite(guest, "protocol")
+    person = guest.person
+    person.user = get_user_model().objects.create_user("guest-mx-adviser", password=PASSWORD)
+    person.save(update_fields=["user"])
+    assert not is_guest(person.user)
+    c = Client()
+    assert c.post(f"/invite/{secret}").status_code == 410 and "_auth_user_id" not in c.session
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"state": "ended"}, "the engagement has ended"),
+    ({"state": "cancelled"}, "the engagement was cancelled"),
+    ({"ends_at": timezone.now() - timedelta(minutes=1)}, "the engagement has ended"),
+])
+def test_a_link_stops_working_when_the_engagement_is_over(guest, change, message):
+    secret = invite(guest, "protocol")
+    if "ends_at" in change:
+        change["starts_at"] = change["ends_at"] - timedelta(hours=1)
+    Engagement.objects.filter(pk=guest.engagement_id).update(**change)
+    c = Client(REMOTE_ADDR=ATTACKER)
+    assert c.get(f"/invite/{secret}").status_code == 410
+    resp = c.post(f"/invite/{secret}")
+    assert resp.status_code == 410 and message in resp.content.decode()
+    assert "_auth_user_id" not in c.session and not Person.objects.get(slug="mx-adviser").user
+    assert {(e.actor, e.detail["ip"]) for e in _refusals()} == {("anonymous", ATTACKER)}
+    # nor can a new link be made for it
+    with pytest.raises(InvitationError):
+        invite(Participation.objects.get(pk=guest.pk), "protocol")
+
+
+def test_the_refusal_speaks_french_and_spanish(guest):
+    secret = invite(guest, "protocol")
+    Engagement.objects.filter(pk=guest.engagement_id).update(state="cancelled")
+    fr = Client(HTTP_ACCEPT_LANGUAGE="fr")
+    assert "la rencontre a été annulée" in fr.get(f"/invite/{secret}").content.decode()
+    es = Client(HTTP_ACCEPT_LANGUAGE="es")
+    assert "el encuentro fue cancelado" in es.get(f"/invite/{secret}").content.decode()
+
+
+def test_the_guest_session_ends_with_the_engagement(guest):
+    c = Client()
+    assert c.post(f"/invite/{invite(guest, 'protocol')}").status_code == 302
+    ends_at = Engagement.objects.get(pk=guest.engagement_id).ends_at
+    assert c.session.get_expiry_date() == ends_at
+    assert c.session.get_expiry_age() <= 3600
+
+
+def test_a_guest_cannot_enrol_a_second_factor_or_a_security_key(guest):
+    c = Client(REMOTE_ADDR=ATTACKER)
+    c.post(f"/invite/{invite(guest, 'protocol')}")
+    user = Person.objects.get(slug="mx-adviser").user
+    assert is_guest(user)
+    page = c.get("/accounts/security/")
+    assert page.status_code == 403 and "cannot have an authenticator app" in page.content.decode()
+    assert c.post("/accounts/security/", {"start": "1"}).status_code == 403
+    assert c.post("/accounts/security/", {"code": "123456"}).status_code == 403
+    assert not SecondFactor.objects.filter(user=user).exists()
+    options = c.get("/accounts/security/key/options")
+    assert options.status_code == 403 and "security key" in options.json()["detail"]
+    assert c.post("/accounts/security/key", {"credential": {}, "name": "mine"},
+                  content_type="application/json").status_code == 403
+    assert not SecurityKey.objects.filter(user=user).exists()
+    refused = AuditEntry.objects.filter(action="second_factor_refused")
+    assert refused.count() == 5 and {(e.actor, e.detail["ip"]) for e in refused} == {(user.username, ATTACKER)}
+    # nor can the guest account be used with the password form, whatever is typed
+    for password in ("", "!", PASSWORD):
+        assert Client().post("/accounts/login/", {"username": user.username, "password": password}
+                             ).status_code == 200
+    # a real account is not refused
+    real = Client()
+    real.login(username="blinken", password=PASSWORD)
+    assert real.get("/accounts/security/").status_code == 200
+    assert real.get("/accounts/security/key/options").status_code == 200

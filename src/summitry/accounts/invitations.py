@@ -1,6 +1,10 @@
 """Personal, single-use, expiring invitations for guests without an account (the other side's staff,
 a journalist). Only a hash of the link's secret is stored; redeeming it signs the guest in for that
-one engagement."""
+one engagement.
+
+An invitation is for a guest without an account, nothing more: it is refused, when it is made and
+when it is redeemed, for a person who has a real (non-guest) account, and it stops working when the
+engagement has ended or was cancelled. Redeeming never signs anyone in as an existing real account."""
 
 from __future__ import annotations
 
@@ -9,71 +13,126 @@ import secrets
 from datetime import timedelta
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import transaction
 from django.utils import timezone
 
 from summitry.audit.log import record
+from summitry.domain.access import EngagementState
 from summitry.meetings.models import Participation
 
-from .models import GuestPass, Invitation
+from .models import GuestPass, Invitation, Person
 
 LIFETIME = timedelta(hours=48)
+GUEST_PREFIX = "guest-"
 
 
 class InvitationError(Exception):
-    """Why a link does not work: ``unknown``, ``used`` or ``expired``."""
+    """Why a link does not work, or cannot be made: ``unknown``, ``used``, ``expired``, ``ended``,
+    ``cancelled`` or ``has_account``. ``invitation`` is the link's row when it is known."""
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, invitation: Invitation | None = None) -> None:
         super().__init__(reason)
         self.reason = reason
+        self.invitation = invitation
+
+
+def is_guest(user: AbstractBaseUser | AnonymousUser | None) -> bool:
+    """A guest account is one that ``redeem`` created: its user name starts with ``guest-`` *and* it
+    has no usable password. Both must hold: a real account called ``guest-…`` is not a guest."""
+    if user is None or not user.is_authenticated:
+        return False
+    return user.get_username().startswith(GUEST_PREFIX) and not user.has_usable_password()
 
 
 def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def invite(participation: Participation, created_by: str, lifetime: timedelta = LIFETIME) -> str:
-    """Create an invitation and return its secret (shown once; only its hash is kept)."""
+def _has_real_account(person: Person) -> bool:
+    return person.user is not None and not is_guest(person.user)
+
+
+def _over(participation: Participation) -> str:
+    """``ended`` or ``cancelled`` when the engagement is over (by its state or its end time), else ``""``."""
+    engagement = participation.engagement
+    if engagement.state == EngagementState.CANCELLED:
+        return "cancelled"
+    if engagement.state == EngagementState.ENDED or engagement.ends_at <= timezone.now():
+        return "ended"
+    return ""
+
+
+def invite(participation: Participation, created_by: str, lifetime: timedelta = LIFETIME, ip: str = "") -> str:
+    """Create an invitation and return its secret (shown once; only its hash is kept). Refused
+    (InvitationError ``has_account``, ``ended`` or ``cancelled``) for a person with a real account,
+    who signs in with it, and for an engagement that is over; each refusal is audited."""
+    person = participation.person
+    reason = "has_account" if _has_real_account(person) else _over(participation)
+    if reason:
+        record("invitation_refused", actor=created_by, engagement=participation.engagement.slug,
+               subject=person.slug, reason=reason, stage="create", ip=ip)
+        raise InvitationError(reason)
     secret = secrets.token_urlsafe(32)
     Invitation.objects.create(participation=participation, digest=_digest(secret),
                               expires_at=timezone.now() + lifetime, created_by=created_by)
     record("invitation_created", actor=created_by, engagement=participation.engagement.slug,
-           subject=participation.person.slug)
+           subject=person.slug)
     return secret
 
 
+def _check(inv: Invitation) -> None:
+    if inv.used_at is not None:
+        raise InvitationError("used", inv)
+    if inv.expires_at <= timezone.now():
+        raise InvitationError("expired", inv)
+    if reason := _over(inv.participation):
+        raise InvitationError(reason, inv)
+    if _has_real_account(inv.participation.person):
+        raise InvitationError("has_account", inv)
+
+
 def lookup(secret: str) -> Invitation:
-    inv = Invitation.objects.select_related("participation__engagement", "participation__person").filter(
+    inv = Invitation.objects.select_related("participation__engagement", "participation__person__user").filter(
         digest=_digest(secret)).first()
     if inv is None:
         raise InvitationError("unknown")
-    if inv.used_at is not None:
-        raise InvitationError("used")
-    if inv.expires_at <= timezone.now():
-        raise InvitationError("expired")
+    _check(inv)
     return inv
 
 
 def redeem(secret: str, ip: str = "") -> tuple[AbstractBaseUser, Invitation]:
-    """Use the invitation (once): the guest's account, bound to this one engagement."""
+    """Use the invitation (once): the guest's account, bound to this one engagement. Everything is
+    checked again under row locks (the invitation's and the person's), so that a person who got a
+    real account meanwhile is never signed in by the link."""
     with transaction.atomic():
         inv = lookup(secret)
         locked = Invitation.objects.select_for_update().get(pk=inv.pk)
-        if locked.used_at is not None:
-            raise InvitationError("used")
+        person = (Person.objects.select_for_update(of=("self",)).select_related("user")
+                  .get(pk=inv.participation.person_id))
+        inv.used_at, inv.participation.person = locked.used_at, person
+        _check(inv)
         locked.used_at = timezone.now()
         locked.save(update_fields=["used_at"])
-        person = inv.participation.person
         user = person.user
         if user is None:
-            user = get_user_model().objects.create(username=f"guest-{person.slug}"[:150],
+            user = get_user_model().objects.create(username=f"{GUEST_PREFIX}{person.slug}"[:150],
                                                    first_name=person.given_name, last_name=person.family_name)
             user.set_unusable_password()
             user.save()
             person.user = user
             person.save(update_fields=["user"])
+        if not is_guest(user):  # cannot happen (_check refused real accounts); never sign in as one
+            raise InvitationError("has_account", inv)
         GuestPass.objects.get_or_create(user=user, engagement=inv.participation.engagement)
         record("invitation_used", actor=user.get_username(), engagement=inv.participation.engagement.slug,
                subject=person.slug, ip=ip)
     return user, inv
+
+
+def record_refusal(exc: InvitationError, *, actor: str, ip: str, stage: str) -> None:
+    """Audit a refused link under the requester's identity (``anonymous`` and their address), never
+    under the invited person's name."""
+    inv = exc.invitation
+    record("invitation_refused", actor=actor, engagement=inv.participation.engagement.slug if inv else "",
+           subject=inv.participation.person.slug if inv else "", reason=exc.reason, stage=stage, ip=ip)

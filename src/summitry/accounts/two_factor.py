@@ -56,6 +56,10 @@ def qr_data_uri(d: SecondFactor) -> str:
 
 
 def throttled(user: AbstractBaseUser) -> bool:
+    """5 wrong codes in 15 minutes lock the code step for this user. Counted per user, not per
+    (user, address) like passwords (``throttle``): a code is only asked after the right password, so
+    only someone who has the password can make this count grow, and a code is 6 digits, so
+    per-address counting would let a password thief spread guesses over many addresses."""
     since = timezone.now() - WINDOW
     return AuditEntry.objects.filter(action="totp_failed", subject=user.get_username(),
                                      at__gte=since).count() >= MAX_FAILURES

@@ -15,21 +15,32 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from summitry.audit.log import record
 from summitry.audit.signals import client_ip
 
 from . import two_factor, webauthn_keys
 from .forms import ThrottledAuthenticationForm
-from .invitations import InvitationError, lookup, redeem
+from .invitations import InvitationError, is_guest, lookup, record_refusal, redeem
 
 PROBLEMS = {
     "unknown": _("This invitation link is not valid."),
     "used": _("This invitation link has been used already. Each link works once; ask the host's protocol "
               "office for a new one."),
     "expired": _("This invitation link has expired. Ask the host's protocol office for a new one."),
+    "ended": _("This invitation link no longer works: the engagement has ended."),
+    "cancelled": _("This invitation link no longer works: the engagement was cancelled."),
+    "has_account": _("This invitation link is for a guest without an account, and the person invited has "
+                     "an account now. Sign in with that account instead."),
 }
 
 
+def _requester(request: HttpRequest) -> str:
+    """Who is asking, for the audit trail: the signed-in user, else ``anonymous`` (with the address)."""
+    return request.user.get_username() if request.user.is_authenticated else "anonymous"
+
+
 def invitation(request: HttpRequest, secret: str) -> HttpResponse:
+    """Show the invitation; POST redeems it. A guest's session ends when the engagement does."""
     try:
         inv = lookup(secret)
         if request.method == "POST":
@@ -37,10 +48,29 @@ def invitation(request: HttpRequest, secret: str) -> HttpResponse:
             request.summitry_auth_method = "invitation"  # type: ignore[attr-defined]
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             request.session["auth_method"] = "invitation"
+            request.session.set_expiry(inv.participation.engagement.ends_at)  # after login (it may flush)
             return redirect("room", inv.participation.engagement.slug)
     except InvitationError as exc:
+        record_refusal(exc, actor=_requester(request), ip=client_ip(request),
+                       stage="redeem" if request.method == "POST" else "open")
         return render(request, "accounts/invitation.html", {"problem": PROBLEMS[exc.reason]}, status=410)
     return render(request, "accounts/invitation.html", {"inv": inv})
+
+
+# --- Guests: one engagement, nothing more ---------------------------------------------------------
+
+GUEST_REFUSED = _("You are signed in with an invitation, for one engagement only: a guest sign-in cannot "
+                  "have an authenticator app or a security key. Ask the host's protocol office if you "
+                  "need an account.")
+
+
+def _guest_refused(request: HttpRequest, what: str) -> bool:
+    """Whether the signed-in user is a guest, who may not enrol a second factor (audited)."""
+    if not is_guest(request.user):
+        return False
+    record("second_factor_refused", actor=request.user.get_username(), subject=request.user.get_username(),
+           ip=client_ip(request), what=what, reason="guest")
+    return True
 
 
 # --- Sign-in with a second factor -----------------------------------------------------------------
@@ -130,12 +160,16 @@ def login_key(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def key_options(request: HttpRequest) -> HttpResponse:
+    if _guest_refused(request, "security_key"):
+        return JsonResponse({"detail": str(GUEST_REFUSED)}, status=403)
     return HttpResponse(webauthn_keys.registration_options(request, request.user), content_type="application/json")
 
 
 @login_required
 @require_POST
 def key_register(request: HttpRequest) -> HttpResponse:
+    if _guest_refused(request, "security_key"):
+        return JsonResponse({"detail": str(GUEST_REFUSED)}, status=403)
     try:
         body = json.loads(request.body)
         webauthn_keys.register(request, request.user, body["credential"], str(body.get("name", "")))
@@ -146,6 +180,8 @@ def key_register(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def security(request: HttpRequest) -> HttpResponse:
+    if _guest_refused(request, "totp" if request.method == "POST" else "page"):
+        return render(request, "accounts/guest_refused.html", {"problem": GUEST_REFUSED}, status=403)
     d = two_factor.device(request.user)
     form = CodeForm(request.POST or None)
     error = ""
