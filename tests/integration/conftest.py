@@ -54,8 +54,9 @@ def audit_triggers(transactional_db):
     _audit_triggers(create=False)
 
 
-async def admitted_join(user, slug):
-    """Join as a participant whom the host has admitted from the lobby."""
+async def admitted_join(user, slug, supports_e2ee=True):
+    """Join as a participant whom the host has admitted from the lobby (by default as a browser that
+    encrypts end to end, so that encrypted segments keep them)."""
     from asgiref.sync import sync_to_async
 
     from summitry.meetings import lobby, services
@@ -70,4 +71,4 @@ async def admitted_join(user, slug):
             lobby.decide(engagement, p.pk, "admitted", "test")
 
     await _admit()
-    return await services.join(user, slug)
+    return await services.join(user, slug, supports_e2ee=supports_e2ee)

@@ -87,6 +87,18 @@ def test_api_join_refuses_a_non_participant(scenario):
     assert not MediaGrant.objects.exists()
 
 
+def test_refusals_are_audited_under_whoever_asked(scenario):
+    from summitry.audit.models import AuditEntry
+
+    client = _login(Client(), "trudeau")
+    for _ in range(25):  # a flood is recorded, but not entry for entry
+        client.post("/api/engagements/canada-bilateral/lobby/1/admit")
+    client.get("/api/engagements/canada-bilateral/roster")
+    entries = list(AuditEntry.objects.filter(action="meeting_refused"))
+    assert 0 < len(entries) <= 20 and {e.actor for e in entries} == {"trudeau"}
+    assert entries[0].detail["reason"] == "not_invited" and entries[0].engagement == "canada-bilateral"
+
+
 def test_api_join_unknown_engagement(scenario):
     resp = _login(Client(), "blinken").post("/api/engagements/nope/join")
     assert resp.status_code == 404 and resp.json()["detail"] == "No such engagement."

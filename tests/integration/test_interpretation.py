@@ -12,13 +12,20 @@ from summitry.domain.interpretation import AirAction
 from summitry.media.bot import ChannelBot, ListenerBot
 from summitry.media.tones import dominant_frequency, level_at
 from summitry.meetings import access, interpretation, services
-from summitry.meetings.models import InterpretationChannel
+from summitry.meetings.models import InterpretationChannel, MediaGrant
 
 from .conftest import admitted_join
 
 pytestmark = [pytest.mark.janus, pytest.mark.postgres]
 
 SLUG = "canada-bilateral"
+
+
+async def _connected(grant, room):
+    """These bots speak to Janus directly: record what the relay records when it sees a visit join its
+    booth's channel as itself (tested through the relay in test_relay_at_janus.py)."""
+    pk = (await MediaGrant.objects.aget(token=grant.token)).pk
+    await interpretation.note_channel(pk, room)
 
 
 async def _unmuted(gw, room):
@@ -50,6 +57,8 @@ async def test_booth_hands_its_one_microphone_over_at_janus(scenario, janus, gw)
     ear = ListenerBot(janus.settings.ws_url, listener.token, mine.stream, mine.pin)
     try:
         await asyncio.gather(a.start(), b.start(), ear.start())
+        await _connected(first, fr)
+        await _connected(second, fr)
         assert await _unmuted(gw, fr) == []
 
         states = await interpretation.change_air(scenario["interpreter-fr"], SLUG, "fr", AirAction.TAKE)
@@ -73,6 +82,7 @@ async def test_booth_hands_its_one_microphone_over_at_janus(scenario, janus, gw)
         assert abs(dominant_frequency(ear.heard(time.monotonic() - 1.0)) - 600) < 10
 
         await a.stop()  # the partner's console drops: no handover to nobody
+        await _connected(first, None)  # as its relay records when it closes
         await asyncio.sleep(0.3)
         with pytest.raises(access.NotAllowed, match="partner_not_connected"):
             await interpretation.change_air(scenario["interpreter-fr-2"], SLUG, "fr", AirAction.HANDOVER)
@@ -88,6 +98,7 @@ async def test_leaving_takes_the_interpreter_off_air(scenario, janus, gw):
     bot = ChannelBot(janus.settings.ws_url, grant.token, fr, tone_hz=440, participant_id=grant.publisher_id)
     try:
         await bot.start()
+        await _connected(grant, fr)
         await interpretation.change_air(scenario["interpreter-fr"], SLUG, "fr", AirAction.TAKE)
         await services.leave(scenario["interpreter-fr"], SLUG)
         channel = await InterpretationChannel.objects.aget(engagement__slug=SLUG, language="fr")
@@ -145,6 +156,7 @@ async def test_a_new_visit_is_off_air_until_it_takes_the_microphone(scenario, ja
     bot = ChannelBot(janus.settings.ws_url, first.token, fr, tone_hz=440, participant_id=first.publisher_id)
     try:
         await bot.start()
+        await _connected(first, fr)
         await interpretation.change_air(scenario["interpreter-fr"], SLUG, "fr", AirAction.TAKE)
     finally:
         await bot.stop()
@@ -159,6 +171,7 @@ async def test_janus_restart_takes_everyone_off_air(scenario, janus, gw):
     bot = ChannelBot(janus.settings.ws_url, grant.token, fr, tone_hz=440, participant_id=grant.publisher_id)
     try:
         await bot.start()
+        await _connected(grant, fr)
         await interpretation.change_air(scenario["interpreter-fr"], SLUG, "fr", AirAction.TAKE)
     finally:
         await bot.stop()

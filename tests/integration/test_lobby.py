@@ -1,10 +1,15 @@
 """The lobby, at Summitry and at Janus: nobody but the host gets a Janus token before being admitted."""
 
+from datetime import timedelta
+
 import pytest
-from asgiref.sync import sync_to_async
+from asgiref.sync import async_to_sync, sync_to_async
+from django.test import Client
+from django.utils import timezone
 
 from summitry.audit.models import AuditEntry
 from summitry.meetings import access, lobby, services
+from summitry.meetings.api import MESSAGES
 from summitry.meetings.models import Admission, Engagement, MediaGrant, Participation
 
 from .test_presence import _connect
@@ -23,6 +28,13 @@ def _decide(username, state, by="garneau"):
     engagement = Engagement.objects.get(slug=SLUG)
     p = Participation.objects.get(engagement=engagement, person__user__username=username)
     return lobby.decide(engagement, p.pk, state, by)
+
+
+@sync_to_async
+def _a_minute_passes(username):
+    """The last denial was a minute ago (and a second)."""
+    Admission.objects.filter(participation__engagement__slug=SLUG, participation__person__user__username=username,
+                             denied_at__isnull=False).update(denied_at=timezone.now() - timedelta(seconds=61))
 
 
 async def _tokens(janus):
@@ -55,9 +67,13 @@ async def test_denied_gets_nothing_and_may_ask_again(scenario, janus, gw):
     with pytest.raises(lobby.InLobby):
         await services.join(scenario["blinken"], SLUG)
     await _decide("blinken", "denied")
+    with pytest.raises(access.NotAllowed) as exc:  # not at once: a minute after the denial
+        await services.join(scenario["blinken"], SLUG)
+    assert exc.value.reason == "denied_wait"
+    p = await _participation("blinken")
+    await _a_minute_passes("blinken")
     with pytest.raises(lobby.InLobby):
         await services.join(scenario["blinken"], SLUG)
-    p = await _participation("blinken")
     assert (await Admission.objects.aget(participation=p)).state == "waiting"
     assert not await MediaGrant.objects.aexists()
 
@@ -101,3 +117,84 @@ async def test_the_live_channel_tells_the_host_and_the_waiting(scenario, janus, 
     assert (await host.receive_json_from(timeout=2)) == {"lobby": []}
     for comm in (host, guest):
         await comm.disconnect()
+
+
+# --- The re-queue limit, through the API (no Janus needed: nobody is admitted) ----------------------
+
+PASSWORD = "summitry-demo-2021"
+
+
+def _client(username):
+    c = Client()
+    assert c.login(username=username, password=PASSWORD)
+    return c
+
+
+def _join(client):
+    return client.post(f"/api/engagements/{SLUG}/join")
+
+
+def _deny(host, username):
+    p = Participation.objects.get(engagement__slug=SLUG, person__user__username=username)
+    assert host.post(f"/api/engagements/{SLUG}/lobby/{p.pk}/deny").json()["state"] == "denied"
+
+
+def test_a_declined_participant_asks_again_three_times_a_minute_apart(scenario):
+    host, guest = _client("garneau"), _client("blinken")
+    assert _join(guest).status_code == 202
+    for attempt in range(1, 4):
+        _deny(host, "blinken")
+        too_soon = _join(guest)
+        assert too_soon.status_code == 403 and "Wait a minute" in too_soon.json()["detail"]
+        assert host.get(f"/api/engagements/{SLUG}/lobby").json() == []  # the host is not bothered
+        async_to_sync(_a_minute_passes)("blinken")
+        assert _join(guest).status_code == 202, attempt  # the attempt-th request after a denial
+        assert [w["name"] for w in host.get(f"/api/engagements/{SLUG}/lobby").json()] == ["Antony Blinken"]
+    _deny(host, "blinken")
+    async_to_sync(_a_minute_passes)("blinken")
+    refused = _join(guest)
+    assert refused.status_code == 403
+    assert refused.json()["detail"] == MESSAGES["denied_too_often"]
+    assert "The host declined" in refused.json()["detail"] and "protocol office" in refused.json()["detail"]
+    # leaving and coming back does not start the count again
+    assert guest.post(f"/api/engagements/{SLUG}/leave").status_code == 200
+    assert _join(guest).status_code == 403
+    admission = Admission.objects.get(participation__person__user__username="blinken",
+                                      participation__engagement__slug=SLUG)
+    assert (admission.state, admission.denials) == ("denied", 4)
+    assert host.get(f"/api/engagements/{SLUG}/lobby").json() == []
+    assert not MediaGrant.objects.exists()
+    assert AuditEntry.objects.filter(action="denied", engagement=SLUG).count() == 4
+    assert AuditEntry.objects.filter(action="lobby_waiting", engagement=SLUG).count() == 4
+
+
+def test_joining_and_leaving_after_a_denial_uses_the_tries_up(scenario):
+    """Withdrawing a request made after a denial counts like a denial: no flooding the host's lobby."""
+    host, guest = _client("garneau"), _client("blinken")
+    assert _join(guest).status_code == 202
+    _deny(host, "blinken")
+    for _ in range(3):
+        async_to_sync(_a_minute_passes)("blinken")
+        assert _join(guest).status_code == 202
+        assert guest.post(f"/api/engagements/{SLUG}/leave").status_code == 200
+        assert host.get(f"/api/engagements/{SLUG}/lobby").json() == []
+        assert _join(guest).status_code == 403  # too soon again
+    async_to_sync(_a_minute_passes)("blinken")
+    assert _join(guest).json()["detail"] == MESSAGES["denied_too_often"]
+
+
+def test_leaving_before_any_denial_forgets_the_visit(scenario):
+    guest = _client("blinken")
+    assert _join(guest).status_code == 202
+    assert guest.post(f"/api/engagements/{SLUG}/leave").status_code == 200
+    assert not Admission.objects.exists()
+    assert _join(guest).status_code == 202
+
+
+def test_denying_twice_in_a_row_costs_one_try(scenario):
+    host, guest = _client("garneau"), _client("blinken")
+    assert _join(guest).status_code == 202
+    _deny(host, "blinken")
+    _deny(host, "blinken")  # a double click
+    assert Admission.objects.get(participation__person__user__username="blinken",
+                                 participation__engagement__slug=SLUG).denials == 1

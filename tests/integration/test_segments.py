@@ -37,7 +37,7 @@ async def _until(predicate, timeout=10.0):
 async def test_closing_cuts_the_press_within_a_second_and_reopening_lets_them_back(scenario, janus, gw):
     host_user, press_user = scenario["garneau"], scenario["press-ca"]
     assert await services.switch_segment(host_user, SLUG, SegmentKind.OPEN) == 0
-    host = await services.join(host_user, SLUG)
+    host = await services.join(host_user, SLUG, supports_e2ee=True)  # a browser that encrypts
     publisher = Bot(janus.settings.ws_url, host.token, host.room, host.publisher_id, tone_hz=550)
     await publisher.start()
 
@@ -83,7 +83,7 @@ async def test_closing_cuts_the_press_within_a_second_and_reopening_lets_them_ba
 
 async def test_restricted_leaves_only_principals_interpreters_and_note_takers(scenario, janus, gw):
     await services.switch_segment(scenario["garneau"], SLUG, SegmentKind.OPEN)
-    await services.join(scenario["garneau"], SLUG)
+    await services.join(scenario["garneau"], SLUG, supports_e2ee=True)
     member = await admitted_join(scenario["chung"], SLUG)  # a delegation member
     notes = await admitted_join(scenario["notetaker-us"], SLUG)
     assert await services.switch_segment(scenario["garneau"], SLUG, SegmentKind.RESTRICTED) == 1
@@ -110,3 +110,19 @@ async def test_the_schedule_switches_segments(scenario, janus, gw):
                                   ends_at=now + timedelta(minutes=5))
     assert await services.apply_schedule(now - timedelta(seconds=1), now) == [SLUG]
     assert (await Engagement.objects.aget(slug=SLUG)).current_segment == "restricted"
+
+
+async def test_a_client_that_cannot_encrypt_is_cut_when_an_encrypted_segment_begins(scenario, janus, gw):
+    """Its frames would reach Janus in clear: the claim made at join decides, and the relay then holds
+    the client to it in every offer (tests/unit/test_allowlist.py)."""
+    host_user = scenario["garneau"]
+    await services.switch_segment(host_user, SLUG, SegmentKind.OPEN)
+    clear = await services.join(host_user, SLUG)
+    encrypting = await admitted_join(scenario["blinken"], SLUG, supports_e2ee=True)
+    assert await services.switch_segment(host_user, SLUG, SegmentKind.CLOSED) == 1
+    tokens = {t["token"] for t in await janus.admin.list_tokens()}
+    assert clear.token not in tokens and encrypting.token in tokens
+    with pytest.raises(access.NotAllowed, match="e2ee_unsupported"):
+        await services.join(host_user, SLUG)
+    again = await services.join(host_user, SLUG, supports_e2ee=True)
+    assert again.token in {t["token"] for t in await janus.admin.list_tokens()}

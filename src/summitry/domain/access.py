@@ -103,3 +103,21 @@ def encrypted(kind: SegmentKind | None) -> bool:
     """Closed and restricted segments are end-to-end encrypted; open ones, and the time before any
     segment is put in force, are not."""
     return kind in (SegmentKind.CLOSED, SegmentKind.RESTRICTED)
+
+
+MAX_REQUEUES = 3        # times a declined participant may ask again, per engagement
+REQUEUE_WAIT_S = 60.0   # seconds after the last denial before they may ask again
+
+
+def may_requeue(denials: int, since_last_s: float) -> Decision:
+    """Whether a participant the host has declined ``denials`` times, the last time ``since_last_s``
+    seconds ago, may ask to be admitted again. Never declined: yes. After that, at most
+    ``MAX_REQUEUES`` more requests per engagement, each no sooner than ``REQUEUE_WAIT_S`` after the
+    last denial. A time that is not a number, or negative (clocks), counts as too soon."""
+    if denials <= 0:
+        return Decision(True)
+    if denials > MAX_REQUEUES:
+        return Decision(False, "denied_too_often")
+    if not since_last_s >= REQUEUE_WAIT_S:
+        return Decision(False, "denied_wait")
+    return Decision(True)

@@ -5,9 +5,16 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
 from summitry.accounts.models import GuestPass
-from summitry.domain.access import EngagementState, may_join
+from summitry.domain.access import (
+    EngagementState,
+    Role,
+    SegmentKind,
+    allowed_in,
+    may_join,
+    needs_admission,
+)
 
-from .models import Engagement, Participation
+from .models import Admission, Engagement, MediaGrant, Participation
 
 GUEST_PREFIX = "guest-"
 
@@ -39,3 +46,50 @@ def may_end(participation: Participation) -> bool:
     """Only the host delegation's members with the host role may end an engagement for everyone."""
     return participation.role == "host" or (
         participation.role == "principal" and participation.person.delegation_id == participation.engagement.host_id)
+
+
+def segment_kind(engagement: Engagement) -> SegmentKind | None:
+    return SegmentKind(engagement.current_segment) if engagement.current_segment else None
+
+
+def live_grant(user: AbstractBaseUser | AnonymousUser, engagement: Engagement) -> MediaGrant:
+    """The user's current grant in the engagement, the only one a relay may carry, or NotAllowed."""
+    participation = participation_for(user, engagement)
+    grant = participation.grants.filter(revoked_at__isnull=True).order_by("-issued_at").first()
+    if grant is None:
+        raise NotAllowed("no_grant")
+    return grant
+
+
+def is_admitted(participation: Participation) -> bool:
+    """Admitted for this visit (the host needs no admission)."""
+    if not needs_admission(Role(participation.role)):
+        return True
+    return Admission.objects.filter(participation=participation, state=Admission.State.ADMITTED).exists()
+
+
+def may_receive_key(participation: Participation, engagement: Engagement) -> bool:
+    """End-to-end keys go only to a live visit, admitted, allowed in the segment in force."""
+    if engagement.state in (EngagementState.ENDED, EngagementState.CANCELLED):
+        return False
+    if not participation.grants.filter(revoked_at__isnull=True).exists():
+        return False
+    if not allowed_in(segment_kind(engagement), Role(participation.role)):
+        return False
+    return is_admitted(participation)
+
+
+def may_stay_in_segment(grant: MediaGrant, kind: SegmentKind | None, encrypted: bool) -> bool:
+    """Whether a live grant survives a segment coming into force: its role must be allowed, and in an
+    encrypted segment its client must have said it encrypts (a client that cannot would send clear media)."""
+    if not allowed_in(kind, Role(grant.participation.role)):
+        return False
+    return not (encrypted and not grant.e2ee)
+
+
+def booth_connected(channel_room: int, members: dict[int, int]) -> set[int]:
+    """Which of a booth's interpreters (participation ids) are connected to its channel, from Summitry's
+    own record of its relays (what each visit was seen to join as itself), never from Janus's participant
+    list, which any client joining the room writes to."""
+    return set(MediaGrant.objects.filter(participation_id__in=list(members), revoked_at__isnull=True,
+                                         channel_room=channel_room).values_list("participation_id", flat=True))

@@ -10,6 +10,8 @@ from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.security import django_auth
 
+from summitry.audit.log import record
+from summitry.audit.signals import client_ip
 from summitry.domain.access import SegmentKind
 from summitry.domain.interpretation import AirAction
 
@@ -39,6 +41,9 @@ MESSAGES = {
     "changed_meanwhile": "Someone changed who is on air at the same moment. Look again and retry.",
     "media_refused": "The media server did not make the change; nothing was changed.",
     "no_such_channel": "This engagement has no such interpretation channel.",
+    "denied_too_often": ("The host declined your request to join several times; "
+                         "ask the host's protocol office."),
+    "denied_wait": "The host declined your request to join. Wait a minute before asking again.",
 }
 
 
@@ -141,7 +146,18 @@ async def _engagement(slug: str) -> Engagement:
         raise HttpError(404, "No such engagement.") from None
 
 
-def _refuse(exc: access.NotAllowed) -> HttpError:
+REFUSALS_RECORDED = 20  # per user and engagement in this process: attempts are audited, floods are not
+_refusals: dict[tuple[str, str], int] = {}
+
+
+async def _refuse(request: HttpRequest, slug: str, exc: access.NotAllowed) -> HttpError:
+    """A 403 with its sentence, recorded in the audit under whoever asked (never whom they named)."""
+    user = await request.auser()
+    actor = user.get_username() if user.is_authenticated else "anonymous"
+    n = _refusals[(actor, slug)] = _refusals.get((actor, slug), 0) + 1
+    if n <= REFUSALS_RECORDED or n % 100 == 0:
+        await sync_to_async(record)("meeting_refused", actor=actor, engagement=slug, reason=exc.reason,
+                                    path=request.path[:200], ip=client_ip(request), count=n)
     return HttpError(403, MESSAGES.get(exc.reason, "Not allowed."))
 
 
@@ -155,7 +171,7 @@ async def join(request: HttpRequest, slug: str) -> JoinOut | Status:
         auth_method = await sync_to_async(request.session.get)("auth_method", "password")
         grant = await services.join(user, slug, auth_method, supports_e2ee=_says_e2ee(request))
     except access.NotAllowed as exc:
-        raise _refuse(exc) from None
+        raise await _refuse(request, slug, exc) from None
     except lobby.InLobby as exc:
         return Status(202, LobbyOut(state=exc.state, message="Waiting for the host to admit you."))
     except services.MediaUnavailable:
@@ -173,7 +189,7 @@ async def leave(request: HttpRequest, slug: str) -> LeaveOut:
     try:
         return LeaveOut(revoked=await services.leave(await request.auser(), slug))
     except access.NotAllowed as exc:
-        raise _refuse(exc) from None
+        raise await _refuse(request, slug, exc) from None
 
 
 @router.post("/engagements/{slug}/end", response={204: None}, summary="End the engagement for everyone")
@@ -182,7 +198,7 @@ async def end(request: HttpRequest, slug: str) -> Status:
     try:
         await services.end(await request.auser(), slug)
     except access.NotAllowed as exc:
-        raise _refuse(exc) from None
+        raise await _refuse(request, slug, exc) from None
     return Status(204, None)
 
 
@@ -193,7 +209,7 @@ async def get_roster(request: HttpRequest, slug: str) -> list[dict[str, object]]
     try:
         await sync_to_async(access.participation_for)(user, engagement)
     except access.NotAllowed as exc:
-        raise _refuse(exc) from None
+        raise await _refuse(request, slug, exc) from None
     return await sync_to_async(roster)(engagement)
 
 
@@ -204,7 +220,7 @@ async def get_lobby(request: HttpRequest, slug: str) -> list[dict[str, object]]:
     try:
         await sync_to_async(lobby.admitter)(user, engagement)
     except access.NotAllowed as exc:
-        raise _refuse(exc) from None
+        raise await _refuse(request, slug, exc) from None
     return await sync_to_async(lobby.waiting)(engagement)
 
 
@@ -213,7 +229,7 @@ async def _decide(request: HttpRequest, slug: str, participation_id: int, state:
     try:
         admission = await lobby.decide_as(await request.auser(), slug, participation_id, state)
     except access.NotAllowed as exc:
-        raise _refuse(exc) from None
+        raise await _refuse(request, slug, exc) from None
     return LobbyOut(state=admission.state, message="")
 
 
@@ -234,7 +250,7 @@ async def switch_segment(request: HttpRequest, slug: str, body: SegmentIn) -> Se
     try:
         cut = await services.switch_segment(await request.auser(), slug, body.kind)
     except access.NotAllowed as exc:
-        raise _refuse(exc) from None
+        raise await _refuse(request, slug, exc) from None
     return SegmentOut(kind=body.kind, cut=cut)
 
 
@@ -250,8 +266,17 @@ class InvitationOut(Schema):
 @router.post("/engagements/{slug}/invitations", response={201: InvitationOut},
              summary="A personal, single-use, expiring link for a participant (host side)")
 async def create_invitation(request: HttpRequest, slug: str, body: InvitationIn) -> Status:
-    from summitry.accounts.invitations import LIFETIME, invite
+    """Invitations are for guests without an account: a person with a real account signs in with it
+    (400), and an engagement that has ended or was cancelled takes no new guests (400)."""
+    from summitry.accounts.invitations import LIFETIME, InvitationError, invite
+    from summitry.audit.signals import client_ip
 
+    refusals = {
+        "has_account": (f"{body.person!r} has an account: they sign in with it (and its second factor). "
+                        "Invitation links are only for guests without an account."),
+        "ended": "This engagement has ended: it takes no new guests.",
+        "cancelled": "This engagement was cancelled: it takes no new guests.",
+    }
     engagement = await _engagement(slug)
     user = await request.auser()
 
@@ -259,16 +284,18 @@ async def create_invitation(request: HttpRequest, slug: str, body: InvitationIn)
     def _create() -> str:
         if not user.has_perm("trips.plan_trips"):
             lobby.admitter(user, engagement)
-        participation = engagement.participations.select_related("person", "engagement").filter(
+        participation = engagement.participations.select_related("person__user", "engagement").filter(
             person__slug=body.person).first()
         if participation is None:
             raise HttpError(400, f"{body.person!r} does not take part in this engagement.")
-        return invite(participation, user.get_username())
+        return invite(participation, user.get_username(), ip=client_ip(request))
 
     try:
         secret = await _create()
     except access.NotAllowed as exc:
-        raise _refuse(exc) from None
+        raise await _refuse(request, slug, exc) from None
+    except InvitationError as exc:
+        raise HttpError(400, refusals.get(exc.reason, "No invitation can be made for this person.")) from None
     scheme = "https" if request.is_secure() else "http"
     return Status(201, InvitationOut(url=f"{scheme}://{request.get_host()}/invite/{secret}",
                                     expires_in_hours=int(LIFETIME.total_seconds() // 3600)))
@@ -281,7 +308,7 @@ async def channels(request: HttpRequest, slug: str) -> list[dict[str, object]]:
     try:
         await sync_to_async(access.participation_for)(await request.auser(), engagement)
     except access.NotAllowed as exc:
-        raise _refuse(exc) from None
+        raise await _refuse(request, slug, exc) from None
     return await sync_to_async(interpretation.states)(engagement)
 
 
@@ -292,7 +319,7 @@ async def air(request: HttpRequest, slug: str, language: str, body: AirIn) -> li
     try:
         return await interpretation.change_air(await request.auser(), slug, language, body.action)
     except access.NotAllowed as exc:
-        raise _refuse(exc) from None
+        raise await _refuse(request, slug, exc) from None
     except services.JanusError:
         raise HttpError(503, "The media server is unreachable. Try again in a moment.") from None
 
@@ -304,4 +331,4 @@ async def source(request: HttpRequest, slug: str, language: str, body: SourceIn)
     try:
         return await interpretation.set_source(await request.auser(), slug, language, body.source)
     except access.NotAllowed as exc:
-        raise _refuse(exc) from None
+        raise await _refuse(request, slug, exc) from None

@@ -12,13 +12,15 @@ from typing import Any
 from asgiref.sync import sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer, AsyncWebsocketConsumer
 
-from summitry.domain.access import Role, SegmentKind, allowed_in, may_admit, needs_admission, rights_for
+from summitry.audit.log import record
+from summitry.domain.access import Role, SegmentKind, allowed_in, may_admit, rights_for
+from summitry.media.allowlist import Refused
 from summitry.media.errors import JanusUnavailable
 from summitry.media.relay import Relay
 
-from . import access, e2ee, interpretation, lobby
+from . import access, e2ee, groups, interpretation, lobby
 from .janus import janus_settings
-from .models import Admission, Engagement, InterpretationChannel, MediaGrant
+from .models import Admission, Engagement, MediaGrant
 
 CLOSE_NOT_ALLOWED = 4403
 CLOSE_NOT_FOUND = 4404
@@ -42,7 +44,8 @@ class RoomPresenceConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=CLOSE_NOT_ALLOWED)
             return
         self.engagement = engagement
-        self.group = f"engagement-{engagement.pk}"
+        self.participation = participation
+        self.group = groups.room(engagement.pk)
         self.publisher_id = participation.publisher_id
         self.in_room = False
         role = Role(participation.role)
@@ -50,11 +53,10 @@ class RoomPresenceConsumer(AsyncJsonWebsocketConsumer):
         self.participation_id = participation.pk
         self.admits = may_admit(role, host_side=participation.person.delegation_id == engagement.host_id)
         self.name = str(participation.person)
-        self.booth_group = (f"booth-{engagement.pk}-{participation.booth}"
+        self.booth_group = (groups.booth(engagement.pk, participation.booth)
                             if role == Role.INTERPRETER and participation.booth else "")
-        admitted = not needs_admission(role) or await Admission.objects.filter(
-            participation=participation, state=Admission.State.ADMITTED).aexists()
-        self.groups_joined = [lobby.participant_group(participation.pk)]
+        admitted = await sync_to_async(access.is_admitted)(participation)
+        self.groups_joined = [lobby.participant_group(participation.pk), groups.notices(engagement.pk)]
         if self.admits:
             self.groups_joined.append(lobby.lobby_group(engagement.pk))
         if self.booth_group:
@@ -67,9 +69,15 @@ class RoomPresenceConsumer(AsyncJsonWebsocketConsumer):
         kind = SegmentKind(engagement.current_segment) if engagement.current_segment else None
         if admitted and allowed_in(kind, role):
             await self._enter_room()
-        else:
-            # stay told about segment changes without seeing the room
-            await self.channel_layer.group_add(self.group, self.channel_name)
+
+    async def _leave_room(self) -> None:
+        """Out of the room's group: no presence, channels, booth chat or keys reach this page."""
+        if self.in_room:
+            self.in_room = False
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+        if getattr(self, "key_sent", None) is not None:
+            self.key_sent = None
+            await self.send_json({"e2ee": None})
 
     async def _enter_room(self) -> None:
         if not self.in_room:
@@ -80,11 +88,14 @@ class RoomPresenceConsumer(AsyncJsonWebsocketConsumer):
         await self._send_key()
 
     async def _send_key(self) -> None:
-        """The current end-to-end key, only to someone in the room and allowed in the segment."""
+        """The current end-to-end key, only to a page in the room whose visit is live and allowed in
+        the segment in force (``access.may_receive_key``); a page that may no longer have it is told so."""
         if not self.in_room:
             return
         engagement = await Engagement.objects.aget(pk=self.engagement.pk)
-        key = await sync_to_async(e2ee.current_key)(engagement)
+        key = None
+        if await sync_to_async(access.may_receive_key)(self.participation, engagement):
+            key = await sync_to_async(e2ee.current_key)(engagement)
         payload = {"key_id": key.key_id, "key": key.key} if key else None
         if payload != getattr(self, "key_sent", None):  # only changes travel
             self.key_sent = payload
@@ -92,6 +103,22 @@ class RoomPresenceConsumer(AsyncJsonWebsocketConsumer):
 
     async def e2ee_changed(self, event: dict[str, Any]) -> None:
         await self._send_key()
+
+    async def visit_changed(self, event: dict[str, Any]) -> None:
+        """A visit of this participant began or ended. Its end (leaving, the end of the engagement)
+        takes this page out of the room; any change re-decides the key."""
+        if event.get("reason") in ("left", "ended"):
+            await self._leave_room()
+            return
+        kind = await self._segment()
+        if (event.get("reason") == "joined" and allowed_in(kind, self.role)
+                and await sync_to_async(access.is_admitted)(self.participation)):
+            await self._enter_room()
+        await self._send_key()
+
+    async def _segment(self) -> SegmentKind | None:
+        engagement = await Engagement.objects.aget(pk=self.engagement.pk)
+        return access.segment_kind(engagement)
 
     async def disconnect(self, code: int) -> None:
         for group in [*getattr(self, "groups_joined", []), *([self.group] if self.group else [])]:
@@ -144,8 +171,10 @@ class RoomPresenceConsumer(AsyncJsonWebsocketConsumer):
 
     async def segment_changed(self, event: dict[str, Any]) -> None:
         allowed = allowed_in(SegmentKind(event["kind"]), self.role)
-        self.in_room = allowed and (not needs_admission(self.role) or await Admission.objects.filter(
-            participation_id=self.participation_id, state=Admission.State.ADMITTED).aexists())
+        if allowed and await sync_to_async(access.is_admitted)(self.participation):
+            await self._enter_room()
+        else:
+            await self._leave_room()
         await self.send_json({"segment": event["kind"], "allowed": allowed})
         await self._send_key()
 
@@ -158,12 +187,12 @@ class RoomPresenceConsumer(AsyncJsonWebsocketConsumer):
 
     async def lobby_decided(self, event: dict[str, Any]) -> None:
         await self.send_json({"admission": event["state"]})
-        if event["state"] == Admission.State.ADMITTED:
+        if event["state"] == Admission.State.ADMITTED and allowed_in(await self._segment(), self.role):
             await self._enter_room()
 
 
-def grant_group(grant_id: int) -> str:
-    return f"grant-{grant_id}"
+REFUSALS_RECORDED = 20  # per grant: the first ones, then every hundredth, so an attack cannot flood the audit
+_refusals: dict[int, int] = {}
 
 
 class JanusRelayConsumer(AsyncWebsocketConsumer):
@@ -177,29 +206,46 @@ class JanusRelayConsumer(AsyncWebsocketConsumer):
     async def connect(self) -> None:
         slug = self.scope["url_route"]["kwargs"]["slug"]
         user = self.scope["user"]
-        if not user.is_authenticated:
-            await self.close(code=CLOSE_NOT_ALLOWED)
+        engagement = await Engagement.objects.filter(slug=slug).afirst()
+        if engagement is None:
+            await self.close(code=CLOSE_NOT_FOUND)
             return
-        grant = await (MediaGrant.objects.select_related("participation")
-                       .filter(participation__engagement__slug=slug, participation__person__user=user,
-                               revoked_at__isnull=True).order_by("-issued_at").afirst())
-        if grant is None:
+
+        @sync_to_async
+        def _grant() -> tuple[MediaGrant, Any]:
+            grant = access.live_grant(user, engagement)
+            grant = MediaGrant.objects.select_related("participation__engagement", "participation__person").get(
+                pk=grant.pk)
+            return grant, interpretation.relay_grant(grant, rights_for(Role(grant.participation.role)).publish)
+
+        try:
+            grant, relay_grant = await _grant()
+        except access.NotAllowed:
             await self.close(code=CLOSE_NOT_ALLOWED)
             return
         self.grant_id = grant.pk
+        actor, subject = user.get_username(), grant.participation.person.slug
+
         async def on_session(session_id: int) -> None:
             await MediaGrant.objects.filter(pk=grant.pk).aupdate(janus_session=session_id)
 
-        streams = frozenset([pk async for pk in InterpretationChannel.objects.filter(
-            engagement_id=grant.participation.engagement_id).values_list("audio_room", flat=True)])
-        self.relay = Relay(janus_settings().ws_url, grant.token, rights_for(Role(grant.participation.role)).publish,
-                           on_session=on_session, own_id=grant.participation.publisher_id, streams=streams)
+        async def on_channel(room: int | None) -> None:
+            await interpretation.note_channel(grant.pk, room)
+
+        async def on_refusal(refused: Refused) -> None:
+            n = _refusals[grant.pk] = _refusals.get(grant.pk, 0) + 1
+            if n <= REFUSALS_RECORDED or n % 100 == 0:
+                await sync_to_async(record)("relay_refused", actor=actor, engagement=slug, subject=subject,
+                                            grant=grant.pk, verb=refused.verb, reason=refused.reason, count=n)
+
+        self.relay = Relay(janus_settings().ws_url, relay_grant, on_session=on_session, on_refusal=on_refusal,
+                           on_channel=on_channel)
         try:
             await self.relay.open()
         except JanusUnavailable:
             await self.close(code=1011)
             return
-        await self.channel_layer.group_add(grant_group(grant.pk), self.channel_name)
+        await self.channel_layer.group_add(groups.grant(grant.pk), self.channel_name)
         await self.accept(subprotocol="janus-protocol")
         self.pump = asyncio.create_task(self._pump())
 
@@ -225,8 +271,10 @@ class JanusRelayConsumer(AsyncWebsocketConsumer):
 
     async def disconnect(self, code: int) -> None:
         if self.grant_id:
-            await self.channel_layer.group_discard(grant_group(self.grant_id), self.channel_name)
+            await self.channel_layer.group_discard(groups.grant(self.grant_id), self.channel_name)
         if self.pump is not None:
             self.pump.cancel()
         if self.relay is not None:
             await self.relay.close()
+            if self.relay.state.channel_room is not None:
+                await interpretation.note_channel(self.grant_id, None)

@@ -12,6 +12,7 @@ from django.db import transaction
 from summitry.audit.log import record
 from summitry.domain.access import SegmentKind, encrypted
 
+from . import groups
 from .models import Engagement, MediaKey
 
 KEY_IDS = 255  # one byte on the wire; ids wrap around
@@ -39,7 +40,7 @@ async def announce(engagement_id: int) -> None:
     """Tell every live channel of the engagement to fetch what its participant may have."""
     layer = get_channel_layer()
     if layer is not None:
-        await layer.group_send(f"engagement-{engagement_id}", {"type": "e2ee.changed"})
+        await layer.group_send(groups.room(engagement_id), {"type": "e2ee.changed"})
 
 
 @sync_to_async

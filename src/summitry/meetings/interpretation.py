@@ -20,10 +20,11 @@ from django.db import transaction
 from summitry.audit.log import record
 from summitry.domain import interpretation as rules
 from summitry.media import ChannelSpec, JanusError, MountpointSpec
+from summitry.media.allowlist import RelayGrant
 
-from . import access
+from . import access, groups
 from .janus import gateway
-from .models import Engagement, InterpretationChannel, Participation
+from .models import Engagement, InterpretationChannel, MediaGrant, Participation
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +92,7 @@ async def announce(engagement_id: int) -> None:
     layer = get_channel_layer()
     if layer is not None:
         engagement = await Engagement.objects.aget(pk=engagement_id)
-        await layer.group_send(f"engagement-{engagement_id}",
+        await layer.group_send(groups.room(engagement_id),
                                {"type": "channels.changed", "channels": await sync_to_async(states)(engagement)})
 
 
@@ -122,8 +123,7 @@ async def change_air(user: AbstractBaseUser | AnonymousUser, slug: str, language
     b = await _booth(user, slug, language)
     gw = gateway()
     secret = b.engagement.room_secret
-    present = {int(p["id"]) for p in await gw.channel_participants(b.channel.audio_room)}  # type: ignore[call-overload]
-    connected = {pk for pk, pid in b.members.items() if pid in present}
+    connected = await sync_to_async(access.booth_connected)(b.channel.audio_room, b.members)
     old = b.channel.on_air_id
     change = rules.change_air(action, actor=b.actor.pk, booth=list(b.members), on_air=old, connected=connected)
     if not change.allowed:
@@ -169,3 +169,24 @@ def off_air(participation_ids: list[int]) -> list[int]:
                     .filter(on_air_id__in=participation_ids))
         InterpretationChannel.objects.filter(pk__in=[r.pk for r in rows]).update(on_air=None)
     return sorted({r.engagement_id for r in rows})
+
+
+def relay_grant(grant: MediaGrant, may_publish: bool) -> RelayGrant:
+    """What the grant's relay lets its client do at Janus: its own room, ids and name, the feeds on the
+    roster, the engagement's channels (with their pins) and, for a booth's interpreter, that channel."""
+    participation = grant.participation
+    engagement = participation.engagement
+    channels = list(InterpretationChannel.objects.filter(engagement=engagement))
+    booth = participation.booth if participation.role == "interpreter" else ""
+    return RelayGrant(
+        token=grant.token, room=engagement.media_room, publisher_id=participation.publisher_id,
+        may_publish=may_publish,
+        feeds=frozenset(Participation.objects.filter(engagement=engagement).values_list("publisher_id", flat=True)),
+        streams={c.audio_room: c.listen_pin for c in channels},
+        speak_rooms=frozenset(c.audio_room for c in channels if booth and c.language == booth),
+        e2ee=grant.e2ee)
+
+
+async def note_channel(grant_id: int, room: int | None) -> None:
+    """The relay saw this visit join its booth's channel as itself (``room``), or leave it (None)."""
+    await MediaGrant.objects.filter(pk=grant_id).aupdate(channel_room=room)

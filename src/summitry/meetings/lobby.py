@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from summitry.audit.log import record
-from summitry.domain.access import Role, may_admit, needs_admission
+from summitry.domain.access import Role, may_admit, may_requeue, needs_admission
 
 from . import access
 from .models import Admission, Engagement, Participation
@@ -44,12 +44,19 @@ def _notify(group: str, message: dict[str, Any]) -> None:
 
 
 def check_in(participation: Participation, actor: str, auth_method: str = "password") -> str:
-    """Inside the join transaction: ``admitted``, or put the participant in the lobby and say so."""
+    """Inside the join transaction: ``admitted``, or put the participant in the lobby and say so.
+    A participant the host has declined asks again only as ``domain.access.may_requeue`` allows
+    (at most 3 times per engagement, a minute apart); otherwise ``access.NotAllowed``."""
     if not needs_admission(Role(participation.role)):
         return Admission.State.ADMITTED
     admission, created = Admission.objects.get_or_create(participation=participation)
     if admission.state == Admission.State.ADMITTED:
         return admission.state
+    if admission.state == Admission.State.DENIED:
+        since = (timezone.now() - admission.denied_at).total_seconds() if admission.denied_at else float("inf")
+        decision = may_requeue(admission.denials, since)
+        if not decision.allowed:
+            raise access.NotAllowed(decision.reason)
     if created or admission.state == Admission.State.DENIED:
         admission.state, admission.decided_at, admission.decided_by = Admission.State.WAITING, None, ""
         admission.requested_at, admission.auth_method = timezone.now(), auth_method
@@ -75,6 +82,9 @@ def decide(engagement: Engagement, participation_id: int, state: str, actor: str
             participation_id=participation_id, participation__engagement=engagement).first()
         if admission is None:
             raise access.NotAllowed("not_waiting")
+        if state == Admission.State.DENIED and admission.state != Admission.State.DENIED:
+            admission.denials += 1  # once per request: denying twice in a row costs no extra try
+            admission.denied_at = timezone.now()
         admission.state, admission.decided_at, admission.decided_by = state, timezone.now(), actor
         admission.save()
         record("admitted" if state == Admission.State.ADMITTED else "denied", actor=actor,
@@ -92,8 +102,24 @@ def decide_as(user: AbstractBaseUser | AnonymousUser, slug: str, participation_i
 
 
 def forget(participation: Participation) -> None:
-    """Leaving ends the visit: the next one waits in the lobby again."""
-    Admission.objects.filter(participation=participation).delete()
+    """Leaving ends the visit: the next one waits in the lobby again. A participant the host has
+    declined keeps their record (marked declined) until the host admits them, so that leaving and
+    coming back does not reset the re-queue limit; withdrawing a request made after a denial uses
+    that try up (and restarts the wait), so that nobody can flood the host's lobby by joining and
+    leaving. Once admitted, leaving forgets the denials: the host has said yes."""
+    with transaction.atomic():
+        admission = Admission.objects.select_for_update().filter(participation=participation).first()
+        if admission is None:
+            return
+        if admission.denials == 0 or admission.state == Admission.State.ADMITTED:
+            admission.delete()
+            return
+        if admission.state == Admission.State.WAITING:
+            admission.denials += 1
+            admission.denied_at = timezone.now()
+            admission.state = Admission.State.DENIED
+            admission.save(update_fields=["state", "denials", "denied_at"])
+            _notify(lobby_group(participation.engagement_id), {"type": "lobby.changed"})
 
 
 def waiting(engagement: Engagement) -> list[dict[str, Any]]:

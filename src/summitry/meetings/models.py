@@ -106,6 +106,11 @@ class MediaGrant(models.Model):
     revoked_reason = models.CharField(max_length=32, blank=True)
     janus_session = models.BigIntegerField(null=True, blank=True, db_index=True,
                                            help_text="The Janus session the visit created (seen by the relay)")
+    e2ee = models.BooleanField(default=False, help_text="The client said it encrypts media end to end; "
+                               "the relay holds it to that in every offer it sends")
+    channel_room = models.BigIntegerField(null=True, blank=True, help_text=(
+        "The interpretation channel (AudioBridge room) this visit's relay saw it join as itself: Summitry's "
+        "own record of who is connected to a booth, never Janus's participant list"))
 
     class Meta:
         indexes = [models.Index(fields=["participation", "revoked_at"])]
@@ -128,6 +133,10 @@ class Admission(models.Model):
     decided_at = models.DateTimeField(null=True, blank=True)
     decided_by = models.CharField(max_length=150, blank=True)
     auth_method = models.CharField(max_length=32, default="password")
+    denials = models.PositiveSmallIntegerField(
+        default=0, help_text="Times the host declined this participant in this engagement (a request made "
+                             "after a denial and withdrawn counts too); kept when they leave")
+    denied_at = models.DateTimeField(null=True, blank=True, help_text="When the host last declined them")
 
     def __str__(self) -> str:
         return f"{self.participation}: {self.state}"

@@ -19,14 +19,13 @@ from summitry.domain.access import (
     EngagementState,
     Role,
     SegmentKind,
-    allowed_in,
     encrypted,
     may_enter_segment,
     rights_for,
 )
 from summitry.media import JanusError, RoomSpec
 
-from . import access, e2ee, interpretation, lobby
+from . import access, e2ee, groups, interpretation, lobby
 from .janus import gateway
 from .models import Admission, Engagement, InterpretationChannel, MediaGrant, Participation
 
@@ -70,7 +69,8 @@ def _issue_grant(user: AbstractBaseUser | AnonymousUser, slug: str, auth_method:
         now = timezone.now()
         previous = list(participation.grants.filter(revoked_at__isnull=True))
         participation.grants.filter(revoked_at__isnull=True).update(revoked_at=now, revoked_reason="superseded")
-        grant = MediaGrant.objects.create(participation=participation, token=secrets.token_urlsafe(32))
+        grant = MediaGrant.objects.create(participation=participation, token=secrets.token_urlsafe(32),
+                                          e2ee=supports_e2ee)
         for old in previous:
             record("token_revoked", actor=user.get_username(), engagement=slug, subject=participation.person.slug,
                    grant=old.pk, reason="superseded")
@@ -119,6 +119,7 @@ async def join(user: AbstractBaseUser | AnonymousUser, slug: str, auth_method: s
         log.warning("join %s by %s failed at Janus: %s", slug, participation.person, exc)
         await _revoke_in_db([grant.pk], "janus_failed")
         raise MediaUnavailable(str(exc)) from exc
+    await _visit_changed([participation.pk], "joined")
     return JoinGrant(token=grant.token, room=engagement.media_room, publisher_id=participation.publisher_id,
                      display=str(participation.person), publish=rights.publish, channels=tuple(channels),
                      booth=participation.booth if participation.role == Role.INTERPRETER else "")
@@ -150,7 +151,16 @@ async def _cut_relays(grant_ids: list[int]) -> None:
     layer = get_channel_layer()
     if layer is not None:
         for pk in grant_ids:
-            await layer.group_send(f"grant-{pk}", {"type": "grant.revoked"})
+            await layer.group_send(groups.grant(pk), {"type": "grant.revoked"})
+
+
+async def _visit_changed(participation_ids: list[int], reason: str) -> None:
+    """Tell the participants' live channels that a visit began or ended: a page whose visit ended
+    leaves the room's group (no presence, no channels, no keys) until a new one begins."""
+    layer = get_channel_layer()
+    if layer is not None:
+        for pk in sorted(set(participation_ids)):
+            await layer.group_send(lobby.participant_group(pk), {"type": "visit.changed", "reason": reason})
 
 
 async def _revoke_grants(engagement: Engagement, grants: list[tuple[MediaGrant, int]], reason: str,
@@ -166,6 +176,7 @@ async def _revoke_grants(engagement: Engagement, grants: list[tuple[MediaGrant, 
             # Janus forgets tokens when it restarts; the grant is dead either way.
             log.warning("revoking grant %s at Janus: %s", grant.pk, exc)
     await _revoke_in_db([g.pk for g, _ in grants], reason, actor)
+    await _visit_changed([g.participation_id for g, _ in grants], reason)
     for engagement_id in await interpretation.off_air([g.participation_id for g, _ in grants]):
         await interpretation.announce(engagement_id)
 
@@ -211,8 +222,7 @@ def forget_media_state() -> int:
     return n
 
 
-def current_kind(engagement: Engagement) -> SegmentKind | None:
-    return SegmentKind(engagement.current_segment) if engagement.current_segment else None
+current_kind = access.segment_kind
 
 
 async def switch_segment(user: AbstractBaseUser | AnonymousUser | None, slug: str, kind: SegmentKind) -> int:
@@ -232,7 +242,7 @@ async def switch_segment(user: AbstractBaseUser | AnonymousUser | None, slug: st
                 e2ee.rotate(engagement, f"segment_{kind.value}")
             cut = [(g, g.participation.publisher_id) for g in MediaGrant.objects.select_related("participation")
                    .filter(participation__engagement=engagement, revoked_at__isnull=True)
-                   if not allowed_in(kind, Role(g.participation.role))]
+                   if not access.may_stay_in_segment(g, kind, encrypted(kind))]
             record("segment_switched", actor=actor, engagement=slug, kind=kind.value, cut=len(cut))
         return engagement, cut
 
@@ -240,7 +250,7 @@ async def switch_segment(user: AbstractBaseUser | AnonymousUser | None, slug: st
     await _revoke_grants(engagement, cut, f"segment_{kind.value}", actor=actor)
     layer = get_channel_layer()
     if layer is not None:
-        await layer.group_send(f"engagement-{engagement.pk}", {"type": "segment.changed", "kind": kind.value})
+        await layer.group_send(groups.notices(engagement.pk), {"type": "segment.changed", "kind": kind.value})
     return len(cut)
 
 

@@ -1,0 +1,222 @@
+"""The relay as a hostile participant meets it: frames sent over the real ASGI application's
+WebSocket (/ws/engagements/<slug>/janus) to a real Janus, and what Janus then holds, checked at Janus."""
+
+import json
+
+import pytest
+from asgiref.sync import sync_to_async
+from channels.testing import WebsocketCommunicator
+
+from summitry.asgi import application
+from summitry.audit.models import AuditEntry
+from summitry.domain.access import SegmentKind
+from summitry.domain.interpretation import AirAction
+from summitry.meetings import access, interpretation, services
+from summitry.meetings.models import Engagement, InterpretationChannel, MediaGrant
+
+from .conftest import admitted_join
+from .test_presence import _session_cookie
+
+pytestmark = [pytest.mark.janus, pytest.mark.postgres]
+SLUG = "canada-bilateral"
+
+
+class RelayClient:
+    """A raw Janus client over Summitry's relay: sends whatever JSON a hostile page would."""
+
+    def __init__(self, comm):
+        self.comm, self.n = comm, 0
+        self.session = self.handle = None
+
+    @classmethod
+    async def open(cls, user, slug=SLUG):
+        headers = [(b"origin", b"http://localhost"), (b"host", b"localhost"),
+                   (b"cookie", (await _session_cookie(user)).encode())]
+        comm = WebsocketCommunicator(application, f"/ws/engagements/{slug}/janus", headers=headers,
+                                     subprotocols=["janus-protocol"])
+        connected, code = await comm.connect(timeout=5)
+        assert connected, code
+        return cls(comm)
+
+    async def send(self, msg, *, final=True):
+        """Send one frame; return Janus's (or the relay's) answer to it, skipping acks."""
+        self.n += 1
+        tx = f"t{self.n}"
+        await self.comm.send_to(text_data=json.dumps({"transaction": tx, **msg}))
+        while True:
+            reply = json.loads(await self.comm.receive_from(timeout=5))
+            if reply.get("transaction") == tx and (reply.get("janus") != "ack" or not final):
+                return reply
+
+    async def start(self, plugin, janus="create"):
+        created = await self.send({"janus": janus})
+        self.session = created["data"]["id"]
+        attached = await self.send({"janus": "ATTACH", "plugin": plugin, "session_id": self.session})
+        self.handle = attached["data"]["id"]
+        return self.handle
+
+    async def message(self, body, verb="message", handle=None, **extra):
+        return await self.send({"janus": verb, "session_id": self.session, "handle_id": handle or self.handle,
+                                "body": body, **extra})
+
+    async def close(self):
+        await self.comm.disconnect()
+
+
+def refusal(reply):
+    return reply.get("janus") == "error" and reply["error"]["code"] == 403
+
+
+def plugin_data(reply):
+    return reply.get("plugindata", {}).get("data", {})
+
+
+@sync_to_async
+def _publisher_id(username, slug=SLUG):
+    return Engagement.objects.get(slug=slug).participations.get(person__user__username=username).publisher_id
+
+
+@sync_to_async
+def _refusals(username):
+    return list(AuditEntry.objects.filter(action="relay_refused", actor=username).values_list("detail", flat=True))
+
+
+async def test_a_publisher_publishes_under_its_own_id_and_name_whatever_it_sends(scenario, janus, gw):
+    grant = await admitted_join(scenario["blinken"], SLUG)
+    garneau = await _publisher_id("garneau")
+    relay = await RelayClient.open(scenario["blinken"])
+    try:
+        await relay.start("janus.plugin.videoroom")
+        joined = await relay.message({"request": "JOIN", "ptype": "Publisher", "room": 1234, "id": garneau,
+                                      "display": "Marc Garneau", "token": "anything"}, verb="MESSAGE")
+        data = plugin_data(joined)
+        assert data["videoroom"] == "joined" and data["room"] == grant.room and data["id"] == grant.publisher_id
+        at_janus = {p["id"]: p.get("display") for p in await gw.room_participants(grant.room)}
+        assert at_janus[grant.publisher_id] == str(grant.publisher_id) and garneau not in at_janus
+    finally:
+        await relay.close()
+
+
+async def test_a_subscriber_subscribes_only_in_its_own_room_to_its_rosters_feeds(scenario, janus, gw):
+    other = await services.join(scenario["garneau"], "garneau-press-availability")  # another engagement's room
+    await services.switch_segment(scenario["garneau"], SLUG, SegmentKind.OPEN)
+    press = await admitted_join(scenario["press-ca"], SLUG)
+    relay = await RelayClient.open(scenario["press-ca"])
+    try:
+        await relay.start("janus.plugin.videoroom")
+        foreign = await relay.message({"request": "join", "ptype": "subscriber", "room": other.room,
+                                       "streams": [{"feed": other.publisher_id}]})
+        assert refusal(foreign) and "roster" in foreign["error"]["reason"]
+        publishing = await relay.message({"request": "join", "ptype": "PUBLISHER"})
+        assert refusal(publishing)
+        assert press.publisher_id not in {p["id"] for p in await gw.room_participants(press.room)}
+    finally:
+        await relay.close()
+    reasons = [d["reason"] for d in await _refusals("press-ca")]
+    assert len(reasons) == 2 and all(d.get("grant") for d in await _refusals("press-ca"))
+
+
+async def test_admin_verbs_in_any_case_never_reach_janus(scenario, janus, gw):
+    grant = await admitted_join(scenario["garneau"], SLUG)
+    relay = await RelayClient.open(scenario["garneau"])
+    try:
+        await relay.start("janus.plugin.videoroom")
+        for body in ({"request": "KICK", "room": grant.room, "id": 1, "secret": "x"},
+                     {"request": "Rtp_Forward", "room": grant.room, "publisher_id": grant.publisher_id},
+                     {"request": "create", "room": 42}, {"request": "DESTROY", "room": grant.room},
+                     {"request": "allowed", "room": grant.room, "action": "disable"},
+                     {"request": "listparticipants", "room": grant.room}, {"request": "LIST"}):
+            assert refusal(await relay.message(body)), body
+        assert refusal(await relay.send({"janus": "claim", "session_id": relay.session}))
+        assert refusal(await relay.send({"janus": "attach", "plugin": "janus.plugin.echotest",
+                                         "session_id": relay.session}))
+    finally:
+        await relay.close()
+    assert await gw.open_room(services._room_spec(await Engagement.objects.aget(slug=SLUG))) is False  # still there
+
+
+async def test_listeners_watch_only_their_engagements_channels(scenario, janus, gw):
+    await services.switch_segment(scenario["garneau"], SLUG, SegmentKind.OPEN)
+    mine = await admitted_join(scenario["blinken"], SLUG)
+    theirs = await services.join(scenario["trudeau"], "courtesy-call-prime-minister")
+    foreign = next(c for c in theirs.channels if c.language == "fr")
+    relay = await RelayClient.open(scenario["blinken"])
+    try:
+        await relay.start("janus.plugin.streaming")
+        for request in ("watch", "WATCH", "Switch", "info", "LIST"):
+            assert refusal(await relay.message({"request": request, "id": foreign.stream, "pin": foreign.pin}))
+        fr = next(c for c in mine.channels if c.language == "fr")
+        watching = await relay.message({"request": "WATCH", "id": fr.stream, "pin": "guessed"})
+        assert not refusal(watching)  # Summitry writes the right pin
+    finally:
+        await relay.close()
+
+
+async def test_booth_presence_is_summitrys_and_no_one_else_can_speak_for_the_partner(scenario, janus, gw):
+    claire_grant = await admitted_join(scenario["interpreter-fr"], SLUG)
+    luc = await _publisher_id("interpreter-fr-2")
+    await admitted_join(scenario["interpreter-en"], SLUG)
+    fr = next(c.room for c in claire_grant.channels if c.language == "fr")
+    # An English-booth interpreter tries to sit in the French booth as Luc: refused before Janus.
+    intruder = await RelayClient.open(scenario["interpreter-en"])
+    claire = await RelayClient.open(scenario["interpreter-fr"])
+    try:
+        await intruder.start("janus.plugin.audiobridge")
+        for body in ({"request": "join", "room": fr, "id": luc, "muted": True},
+                     {"request": "JOIN", "room": fr, "id": luc, "display": "Luc Gagnon"}):
+            assert refusal(await intruder.message(body))
+        await claire.start("janus.plugin.audiobridge")
+        unmuted = await claire.message({"request": "Join", "room": fr, "muted": False})
+        assert refusal(unmuted)
+        joined = plugin_data(await claire.message({"request": "join", "room": fr, "id": luc, "muted": True}))
+        assert joined["audiobridge"] == "joined" and joined["id"] == claire_grant.publisher_id  # her own id
+        assert refusal(await claire.message({"request": "CONFIGURE", "muted": False}, verb="MeSsAgE"))
+        at_janus = await gw.channel_participants(fr)
+        assert [(p["id"], p["muted"]) for p in at_janus] == [(claire_grant.publisher_id, True)]
+        grant = await MediaGrant.objects.aget(token=claire_grant.token)
+        assert grant.channel_room == fr  # Summitry's own record, from what the relay saw
+        await interpretation.change_air(scenario["interpreter-fr"], SLUG, "fr", AirAction.TAKE)
+        with pytest.raises(access.NotAllowed, match="partner_not_connected"):
+            await interpretation.change_air(scenario["interpreter-fr"], SLUG, "fr", AirAction.HANDOVER)
+        await interpretation.change_air(scenario["interpreter-fr"], SLUG, "fr", AirAction.RELEASE)
+    finally:
+        await intruder.close()
+        await claire.close()
+    assert (await MediaGrant.objects.aget(token=claire_grant.token)).channel_room is None  # relay closed
+    channel = await InterpretationChannel.objects.aget(engagement__slug=SLUG, language="fr")
+    assert channel.on_air_id is None
+
+
+async def _drain(comm):
+    out = []
+    while not await comm.receive_nothing(timeout=0.4):
+        out.append(await comm.receive_json_from())
+    return out
+
+
+async def test_a_participant_who_left_keeps_no_keys_and_hears_nothing(scenario, janus, gw):
+    from .test_presence import _connect
+
+    host, blinken = scenario["garneau"], scenario["blinken"]
+    await services.switch_segment(host, SLUG, SegmentKind.CLOSED)  # encrypted: a key is handed out
+    await services.join(host, SLUG, supports_e2ee=True)
+    await admitted_join(blinken, SLUG)
+    host_page, _, _ = await _connect(host)
+    his_page, ok, _ = await _connect(blinken)
+    assert ok
+    first = [m["e2ee"] for m in await _drain(his_page) if "e2ee" in m]
+    assert first and first[-1]["key"]  # in the room with a live visit: he has the key
+    await _drain(host_page)
+
+    await services.leave(blinken, SLUG)  # ... and keeps his page's live channel open
+    assert {"e2ee": None} in await _drain(his_page)  # told the key is gone
+    await host_page.receive_nothing(timeout=0.3)
+    await _drain(host_page)
+    await services.switch_segment(host, SLUG, SegmentKind.RESTRICTED)  # a new key, and he is a principal
+    host_keys = [m["e2ee"] for m in await _drain(host_page) if m.get("e2ee")]
+    assert host_keys and host_keys[-1]["key_id"] != first[-1]["key_id"]
+    assert not [m for m in await _drain(his_page) if m.get("e2ee")]
+    await his_page.send_json_to({"muted": True, "camera_off": True})  # nobody hears from him either
+    assert await host_page.receive_nothing(timeout=0.5)
+    for comm in (host_page, his_page):
+        await comm.disconnect()
