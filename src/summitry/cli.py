@@ -166,11 +166,16 @@ async def _interpreter(grant: Any, user: Any, slug: str, tone: float) -> Any:
     from summitry.media.bot import ChannelBot
     from summitry.meetings import interpretation
     from summitry.meetings.janus import janus_settings
+    from summitry.meetings.models import MediaGrant
 
     room = next(c.room for c in grant.channels if c.language == grant.booth)
     bot = ChannelBot(janus_settings().ws_url, grant.token, room, tone_hz=tone, participant_id=grant.publisher_id,
                      display=grant.display)
     await bot.start()
+    # The bot reaches Janus directly, as Summitry's operator does, not through a relay: record what a
+    # relay records when it sees a visit join its booth's channel as itself.
+    visit = await MediaGrant.objects.aget(token=grant.token)
+    await interpretation.note_channel(visit.pk, room)
     await interpretation.change_air(user, slug, grant.booth, AirAction.TAKE)
     return bot
 
