@@ -220,3 +220,49 @@ async def test_a_participant_who_left_keeps_no_keys_and_hears_nothing(scenario, 
     assert await host_page.receive_nothing(timeout=0.5)
     for comm in (host_page, his_page):
         await comm.disconnect()
+
+
+async def test_frames_that_break_parsers_are_refused_and_the_relay_stays_in_charge(scenario, janus, gw):
+    await admitted_join(scenario["blinken"], SLUG)
+    relay = await RelayClient.open(scenario["blinken"])
+    try:
+        await relay.comm.send_to(text_data='{"janus": "keepalive", "transaction": "deep", "x": '
+                                 + "[" * 5000 + "]" * 5000 + "}")
+        reply = json.loads(await relay.comm.receive_from(timeout=5))
+        assert refusal(reply) and reply["transaction"] is None
+        surrogate = await relay.send({"janus": "\ud800\u202e" * 40})
+        assert refusal(surrogate)
+        await relay.start("janus.plugin.videoroom")  # the connection still works
+    finally:
+        await relay.close()
+    entries = await _refusals("blinken")
+    assert len(entries) == 2 and all(d["verb"].isascii() for d in entries)
+
+
+async def test_a_second_relay_for_the_same_visit_replaces_the_first(scenario, janus, gw):
+    await admitted_join(scenario["blinken"], SLUG)
+    first = await RelayClient.open(scenario["blinken"])
+    await first.start("janus.plugin.videoroom")
+    second = await RelayClient.open(scenario["blinken"])
+    try:
+        closed = await first.comm.receive_output(timeout=5)
+        while closed["type"] != "websocket.close":
+            closed = await first.comm.receive_output(timeout=5)
+        assert closed["code"] == 4409
+        await second.start("janus.plugin.videoroom")
+        grant = await MediaGrant.objects.aget(participation__person__user=scenario["blinken"],
+                                              participation__engagement__slug=SLUG, revoked_at__isnull=True)
+        assert grant.janus_session == second.session  # the audit names the one live session
+    finally:
+        await second.close()
+
+
+async def test_a_revoked_visit_cannot_open_a_relay(scenario, janus, gw):
+    await admitted_join(scenario["blinken"], SLUG)
+    await services.leave(scenario["blinken"], SLUG)
+    headers = [(b"origin", b"http://localhost"), (b"host", b"localhost"),
+               (b"cookie", (await _session_cookie(scenario["blinken"])).encode())]
+    comm = WebsocketCommunicator(application, f"/ws/engagements/{SLUG}/janus", headers=headers,
+                                 subprotocols=["janus-protocol"])
+    connected, code = await comm.connect(timeout=5)
+    assert not connected and code == 4403

@@ -17,6 +17,7 @@ from summitry.media.allowlist import (
     RelayState,
     admit,
 )
+from summitry.media.relay import error_reply
 
 TOKEN, ROOM, ME, PARTNER, OTHER_ROOM = "grant-token", 5000001, 7000001, 7000002, 9000009
 FR, ES, FOREIGN_STREAM = 6000001, 6000002, 6000099
@@ -180,15 +181,57 @@ def test_trickle_is_rebuilt():
     assert refused(PUBLISHER, frame("trickle", candidate={"candidate": "x", "room": 5}))
 
 
-def test_leaving_the_channel_is_noticed():
+def joined(room=FR, who=ME, sender=AB):
+    return {"janus": "event", "sender": sender, "plugindata": {"data": {"audiobridge": "joined", "room": room,
+                                                                       "id": who}}}
+
+
+def test_joining_and_leaving_the_channel_is_noticed():
     s = state()
-    assert s.note_reply({"janus": "event", "plugindata": {"data": {"audiobridge": "joined", "room": FR, "id": ME}}},
-                        INTERPRETER) == [("channel", FR)]
+    assert s.note_reply(joined(), INTERPRETER) == [("channel", FR)]
     sent(INTERPRETER, frame(handle=AB, body={"request": "LEAVE"}), s)
     assert s.channel_room is None
-    s.note_reply({"janus": "event", "plugindata": {"data": {"audiobridge": "joined", "room": FR, "id": PARTNER}}},
-                 INTERPRETER)
-    assert s.channel_room is None  # someone else's join is not this visit's
+    for other in (joined(who=PARTNER), joined(room=ES), joined(sender=VR), joined(sender=999)):
+        s.note_reply(other, INTERPRETER)
+        assert s.channel_room is None, other  # someone else's join, another room, not an AudioBridge handle
+
+
+@pytest.mark.parametrize("gone", [
+    {"janus": "hangup", "sender": AB}, {"janus": "detached", "sender": AB}, {"janus": "timeout", "sender": AB},
+    {"janus": "event", "sender": AB, "plugindata": {"data": {"audiobridge": "left"}}}])
+def test_janus_saying_the_channel_participant_is_gone_clears_the_record(gone):
+    s = state()
+    s.note_reply(joined(), INTERPRETER)
+    assert s.note_reply(gone, INTERPRETER) == [("channel", None)] and s.channel_room is None
+
+
+def test_the_record_follows_the_handle_that_joined():
+    s = state(handles={VR: VIDEOROOM, AB: AUDIOBRIDGE, 204: AUDIOBRIDGE, SM: STREAMING})
+    s.note_reply(joined(), INTERPRETER)
+    sent(INTERPRETER, frame("detach", handle=204), s)  # another AudioBridge handle, never joined
+    assert s.channel_room == FR
+    sent(INTERPRETER, json.dumps({"janus": "destroy", "transaction": "d", "session_id": SESSION}), s)
+    assert s.channel_room is None
+
+
+def test_a_transaction_in_flight_cannot_be_reused():
+    s = state()
+    sent(PUBLISHER, json.dumps({"janus": "attach", "plugin": STREAMING, "transaction": "t"}), s)
+    for plugin in (STREAMING, VIDEOROOM):  # would count one handle for many, or mislabel the handle
+        assert refused(PUBLISHER, json.dumps({"janus": "attach", "plugin": plugin, "transaction": "t"}), s)
+    assert s.attaching == {"t": STREAMING}
+
+
+def test_hostile_frames_that_break_parsers_are_refused_plainly():
+    deep = '{"janus": "keepalive", "transaction": "t", "x": ' + "[" * 5000 + "]" * 5000 + "}"
+    assert refused(PUBLISHER, deep) == "malformed request"
+    assert json.loads(error_reply(deep, "malformed request"))["error"]["code"] == 403
+    with pytest.raises(Refused) as exc:
+        admit(json.dumps({"janus": "\ud800\u202e" + "x" * 500, "transaction": "t"}), PUBLISHER, state())
+    assert exc.value.verb.isascii() and len(exc.value.verb) <= 48 and exc.value.reason.isascii()
+    exc.value.verb.encode()  # what the audit writes
+    reason = refused(PUBLISHER, json.dumps({"janus": "keepalive", "transaction": "t", "A" * 120_000: 1}))
+    assert len(reason) <= 120
 
 
 # --- Properties: whatever is sent, what reaches Janus carries the grant's identities ----------------

@@ -34,9 +34,16 @@ class Refused(Exception):
     """The frame must not reach Janus; ``reason`` is told to the client and recorded in the audit."""
 
     def __init__(self, reason: str, verb: str = "") -> None:
+        reason, verb = _printable(reason, 120), _printable(verb, 48)
         super().__init__(reason)
         self.reason = reason
         self.verb = verb
+
+
+def _printable(text: str, limit: int) -> str:
+    """What a refusal may repeat of the client's frame: short, ASCII, no control characters (it is
+    shown to the client and written to the audit)."""
+    return "".join(c if 32 <= ord(c) < 127 else "?" for c in text[:limit])
 
 
 @dataclass(frozen=True)
@@ -77,6 +84,7 @@ class RelayState:
     attaching: dict[str, str] = field(default_factory=dict)  # transaction -> plugin
 
     channel_room: int | None = None  # the AudioBridge room this visit was seen to join, as itself
+    channel_handle: int | None = None  # ... on this handle
 
     def note_reply(self, msg: Any, grant: RelayGrant) -> list[tuple[str, int | None]]:
         """Remember what a Janus reply tells; return the facts Summitry keeps of the visit:
@@ -93,10 +101,16 @@ class RelayState:
         event = _dict(_dict(msg.get("plugindata")).get("data"))
         if event.get("videoroom") == "joined" and isinstance(event.get("private_id"), int):
             self.private_id = event["private_id"]
+        sender = msg.get("sender")
         if (event.get("audiobridge") == "joined" and event.get("id") == grant.publisher_id
-                and event.get("room") in grant.speak_rooms):
-            self.channel_room = event["room"]
+                and event.get("room") in grant.speak_rooms and isinstance(sender, int)
+                and self.handles.get(sender) == AUDIOBRIDGE):
+            self.channel_room, self.channel_handle = event["room"], sender
             facts.append(("channel", self.channel_room))
+        elif self.channel_room is not None and sender == self.channel_handle and (
+                kind in ("hangup", "detached", "timeout") or event.get("audiobridge") in ("left", "destroyed")):
+            self.channel_room = self.channel_handle = None  # Janus says the channel's participant is gone
+            facts.append(("channel", None))
         if isinstance(transaction, str) and transaction in self.creating:
             self.creating.discard(transaction)
             if kind == "success" and isinstance(data.get("id"), int) and self.session_id is None:
@@ -104,9 +118,13 @@ class RelayState:
                 facts.append(("session", self.session_id))
         return facts
 
-    def leaves_channel(self, handle_id: int, body: dict[str, Any] | None) -> bool:
-        """Whether this request takes the visit out of the channel it spoke into."""
-        if self.channel_room is None or self.handles.get(handle_id) != AUDIOBRIDGE:
+    def leaves_channel(self, handle_id: int | None, body: dict[str, Any] | None) -> bool:
+        """Whether this request takes the visit out of the channel it spoke into (None: the session)."""
+        if self.channel_room is None:
+            return False
+        if handle_id is None:
+            return True
+        if handle_id != self.channel_handle:
             return False
         return body is None or body.get("request") == "leave"
 
@@ -265,7 +283,7 @@ def _validate(model: type[_Model], data: Any, verb: str) -> Any:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        where = ".".join(str(p) for p in exc.errors()[0]["loc"]) or verb
+        where = ".".join(str(p) for p in exc.errors()[0]["loc"])[:64] or verb
         raise Refused(f"not allowed: {where}", verb) from None
 
 
@@ -280,16 +298,18 @@ def admit(frame: str, grant: RelayGrant, state: RelayState) -> dict[str, Any]:
         raise Refused("frame too large")
     try:
         raw = json.loads(frame)
-    except ValueError:
+        if not isinstance(raw, dict) or not isinstance(raw.get("janus"), str):
+            raise Refused("malformed request")
+        data = _fold(raw)
+    except (ValueError, RecursionError):  # RecursionError: nesting deeper than anything Janus needs
         raise Refused("malformed request") from None
-    if not isinstance(raw, dict) or not isinstance(raw.get("janus"), str):
-        raise Refused("malformed request")
-    data = _fold(raw)
     verb = data["janus"]
     model = _ENVELOPES.get(verb)
     if model is None:
         raise Refused(f"{verb[:32]!r} is not a request clients may send", verb[:32])
     msg = _validate(model, data, verb)
+    if msg.transaction in state.creating or msg.transaction in state.attaching:
+        raise Refused("that transaction is still in flight", verb)  # replies are matched by it
     out: dict[str, Any] = {"janus": verb, "transaction": msg.transaction, "token": grant.token}
     if isinstance(msg, Create):
         if state.session_id is not None or state.creating:
@@ -299,6 +319,8 @@ def admit(frame: str, grant: RelayGrant, state: RelayState) -> dict[str, Any]:
     if state.session_id is None:
         raise Refused("create a session first", verb)
     out["session_id"] = state.session_id
+    if isinstance(msg, Destroy) and state.leaves_channel(None, None):
+        state.channel_room = state.channel_handle = None
     if isinstance(msg, Keepalive | Destroy):
         return out
     if isinstance(msg, Attach):
@@ -315,14 +337,14 @@ def admit(frame: str, grant: RelayGrant, state: RelayState) -> dict[str, Any]:
     out["handle_id"] = msg.handle_id
     if isinstance(msg, Detach | Hangup):
         if state.leaves_channel(msg.handle_id, None):
-            state.channel_room = None
+            state.channel_room = state.channel_handle = None
         return out
     if isinstance(msg, Trickle):
         out.update(msg.model_dump(include={"candidate", "candidates"}, exclude_none=True))
         return out
     body, jsep = _plugin_request(plugin, msg.body, msg.jsep, grant, state)
     if state.leaves_channel(msg.handle_id, body):
-        state.channel_room = None
+        state.channel_room = state.channel_handle = None
     out["body"] = body
     if jsep is not None:
         out["jsep"] = jsep

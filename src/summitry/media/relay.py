@@ -23,7 +23,7 @@ def error_reply(frame: str, reason: str) -> str:
     """Janus's error shape, so janus.js reports the refusal to the page like any Janus error."""
     try:
         msg = json.loads(frame)
-    except ValueError:
+    except (ValueError, RecursionError):
         msg = None
     transaction = msg.get("transaction") if isinstance(msg, dict) else None
     return json.dumps({"janus": "error", "transaction": transaction if isinstance(transaction, str) else None,
@@ -56,6 +56,7 @@ class Relay:
 
     async def forward(self, text: str) -> str | None:
         """Send a client request on, rebuilt, or return the error reply for the client."""
+        in_channel = self.state.channel_room
         try:
             request = admit(text, self.grant, self.state)
         except Refused as exc:
@@ -64,7 +65,6 @@ class Relay:
             return error_reply(text, exc.reason)
         if self._ws is None or self._ws.closed:
             return error_reply(text, "the media server connection is closed")
-        in_channel = self.state.channel_room
         await self._ws.send_str(json.dumps(request))
         if in_channel is not None and self.state.channel_room is None and self.on_channel is not None:
             await self.on_channel(None)
@@ -83,7 +83,9 @@ class Relay:
 
     def _worth_reading(self, text: str) -> bool:
         state = self.state
-        return bool(state.creating or state.attaching or '"joined"' in text)
+        if state.creating or state.attaching or '"joined"' in text:
+            return True
+        return state.channel_handle is not None and str(state.channel_handle) in text
 
     async def _note(self, text: str) -> None:
         try:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from typing import Any
 
 from asgiref.sync import sync_to_async
@@ -21,6 +22,8 @@ from summitry.media.relay import Relay
 from . import access, e2ee, groups, interpretation, lobby
 from .janus import janus_settings
 from .models import Admission, Engagement, MediaGrant
+
+log = logging.getLogger(__name__)
 
 CLOSE_NOT_ALLOWED = 4403
 CLOSE_NOT_FOUND = 4404
@@ -240,14 +243,19 @@ class JanusRelayConsumer(AsyncWebsocketConsumer):
 
         self.relay = Relay(janus_settings().ws_url, relay_grant, on_session=on_session, on_refusal=on_refusal,
                            on_channel=on_channel)
+        # One relay per grant: a second connection replaces the first (Janus's events name one session).
+        await self.channel_layer.group_send(groups.grant(grant.pk), {"type": "relay.replaced"})
+        await self.channel_layer.group_add(groups.grant(grant.pk), self.channel_name)
         try:
             await self.relay.open()
         except JanusUnavailable:
             await self.close(code=1011)
             return
-        await self.channel_layer.group_add(groups.grant(grant.pk), self.channel_name)
-        await self.accept(subprotocol="janus-protocol")
-        self.pump = asyncio.create_task(self._pump())
+        if await MediaGrant.objects.filter(pk=grant.pk, revoked_at__isnull=True).aexists():
+            await self.accept(subprotocol="janus-protocol")
+            self.pump = asyncio.create_task(self._pump())
+        else:  # revoked while the relay was opening: the cut was sent before this one listened
+            await self.close(code=CLOSE_NOT_ALLOWED)
 
     async def _pump(self) -> None:
         if self.relay is None:
@@ -260,9 +268,21 @@ class JanusRelayConsumer(AsyncWebsocketConsumer):
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         if self.relay is None or text_data is None:
             return
-        reply = await self.relay.forward(text_data)
+        try:
+            reply = await self.relay.forward(text_data)
+        except Exception:
+            # Whatever went wrong, the visit's Janus session must not outlive its relay: close both.
+            log.exception("relay of grant %s failed; closing it", self.grant_id)
+            await self.relay.close()
+            await self.close(code=1011)
+            return
         if reply is not None:
             await self.send(text_data=reply)
+
+    async def relay_replaced(self, event: dict[str, Any]) -> None:
+        await self.close(code=4409)
+        if self.relay is not None:
+            await self.relay.close()
 
     async def grant_revoked(self, event: dict[str, Any]) -> None:
         if self.relay is not None:
