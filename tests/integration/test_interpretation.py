@@ -9,6 +9,7 @@ from asgiref.sync import sync_to_async
 from django.test import Client
 
 from summitry.domain.interpretation import AirAction
+from summitry.media import JanusError
 from summitry.media.bot import ChannelBot, ListenerBot
 from summitry.media.tones import dominant_frequency, level_at
 from summitry.meetings import access, interpretation, services
@@ -32,17 +33,26 @@ async def _unmuted(gw, room):
     return sorted(int(p["id"]) for p in await gw.channel_participants(room) if not p.get("muted"))
 
 
-async def test_join_opens_a_channel_per_language_and_admits_to_each(scenario, janus, gw):
+async def test_join_opens_a_channel_per_language_and_only_the_booth_may_speak_into_it(scenario, janus, gw):
     grant = await admitted_join(scenario["interpreter-fr"], SLUG)
     assert [c.language for c in grant.channels] == ["en", "fr"] and grant.booth == "fr"
     host = await admitted_join(scenario["garneau"], SLUG)
     assert host.booth == "" and [c.room for c in host.channels] == [c.room for c in grant.channels]
-    for channel in grant.channels:
-        bot = ChannelBot(janus.settings.ws_url, host.token, channel.room)
-        try:
-            await bot.start()  # on the channel's list: AudioBridge lets the host's token in
-        finally:
-            await bot.stop()
+    rooms = {c.language: c.room for c in grant.channels}
+    own = ChannelBot(janus.settings.ws_url, grant.token, rooms["fr"], participant_id=grant.publisher_id)
+    try:
+        await own.start()  # the French booth's token is on the French channel's list
+    finally:
+        await own.stop()
+    # At Janus itself, not only at Summitry's relay: another booth's channel is not on the token's list
+    # (AudioBridge's 489), and a token that is not an interpreter's cannot use AudioBridge at all (405).
+    for token, room, code in ((grant.token, rooms["en"], 489), (host.token, rooms["fr"], 405),
+                              (host.token, rooms["en"], 405)):
+        bot = ChannelBot(janus.settings.ws_url, token, room)
+        with pytest.raises(JanusError) as refused:
+            await bot.start()
+        assert refused.value.code == code, refused.value
+        await bot.stop()
 
 
 async def test_booth_hands_its_one_microphone_over_at_janus(scenario, janus, gw):

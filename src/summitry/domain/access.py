@@ -47,10 +47,10 @@ class Decision:
 
 def rights_for(role: Role) -> MediaRights:
     """The Janus plugins a participant's token may use, and whether they may publish. Everyone may
-    listen to the interpretation channels (Streaming) and join them muted (AudioBridge, where only
-    Summitry unmutes the interpreter on air)."""
-    return MediaRights(plugins=(VIDEOROOM, AUDIOBRIDGE, STREAMING), publish=role in PUBLISHING_ROLES,
-                       subscribe=True)
+    listen to the interpretation channels (Streaming mountpoints); only interpreters speak into one
+    (AudioBridge, where they join muted and only Summitry unmutes the one on air)."""
+    plugins = (VIDEOROOM, AUDIOBRIDGE, STREAMING) if role == Role.INTERPRETER else (VIDEOROOM, STREAMING)
+    return MediaRights(plugins=plugins, publish=role in PUBLISHING_ROLES, subscribe=True)
 
 
 def may_join(*, is_participant: bool, state: EngagementState) -> Decision:

@@ -111,7 +111,10 @@ async def join(user: AbstractBaseUser | AnonymousUser, slug: str, auth_method: s
             await gw.revoke_from_channels(rooms, old.token)
         await gw.admit(engagement.media_room, engagement.room_secret, grant.token, rights.plugins,
                        publish=rights.publish)
-        await gw.admit_to_channels(rooms, grant.token)
+        # Only the booth's interpreters are on their channel's list: nobody else speaks into it, at Janus too.
+        booth = participation.booth if participation.role == Role.INTERPRETER else ""
+        await gw.admit_to_channels([(c.room, engagement.room_secret) for c in channels if booth and
+                                    c.language == booth], grant.token)
         if previous:  # a new visit joins channels muted: whoever was on air before is off air now
             for engagement_id in await interpretation.off_air([participation.pk]):
                 await interpretation.announce(engagement_id)
