@@ -62,6 +62,16 @@ class Visitor:
         await self.http.close()
 
 
+async def admitted_visitors(server, *people):
+    """(visitor, grant) for each (person, user name): admitted by the operator, signed in, joined."""
+    out = []
+    for person, username in people:
+        admit(server, person, SLUG)
+        visitor = await Visitor(server, username).sign_in()
+        out.append((visitor, await visitor.join()))
+    return out
+
+
 def publisher_id(server, person, slug=SLUG):
     return server.query("SELECT p.publisher_id FROM meetings_participation p JOIN accounts_person pe "
                         "ON p.person_id = pe.id JOIN meetings_engagement e ON p.engagement_id = e.id "
@@ -69,12 +79,8 @@ def publisher_id(server, person, slug=SLUG):
 
 
 async def test_an_off_air_interpreter_is_not_heard_whatever_he_sends(server):
-    admit(server, "mx-interpreter-2", SLUG)
-    admit(server, "antony-blinken", SLUG)
-    luis, listener = Visitor(server, "interpreter-es-2"), Visitor(server, "blinken")
-    await luis.sign_in()
-    await listener.sign_in()
-    grant, ear_grant = await luis.join(), await listener.join()
+    (luis, grant), (listener, ear_grant) = await admitted_visitors(
+        server, ("mx-interpreter-2", "interpreter-es-2"), ("antony-blinken", "blinken"))
     es = next(c for c in grant["channels"] if c["language"] == "es")
     mine = next(c for c in ear_grant["channels"] if c["language"] == "es")
     other = publisher_id(server, "mx-interpreter")
@@ -116,12 +122,8 @@ async def test_an_off_air_interpreter_is_not_heard_whatever_he_sends(server):
 
 
 async def test_publishing_under_anothers_name_or_watching_another_engagement_gets_nothing(server):
-    admit(server, "julie-chung", SLUG)
-    admit(server, "antony-blinken", SLUG)
-    chung, viewer = Visitor(server, "chung"), Visitor(server, "blinken")
-    await chung.sign_in()
-    await viewer.sign_in()
-    grant, view_grant = await chung.join(), await viewer.join()
+    (chung, grant), (viewer, view_grant) = await admitted_visitors(server, ("julie-chung", "chung"),
+                                                                   ("antony-blinken", "blinken"))
     ebrard = publisher_id(server, "marcelo-ebrard")
     foreign_room = server.query("SELECT media_room FROM meetings_engagement WHERE slug = 'port-of-entry-visit'")[0][0]
     foreign_feed = publisher_id(server, "us-port-director", "port-of-entry-visit")
