@@ -54,6 +54,7 @@ bench: install
 	$(BIN)/python bench/plan.py
 	$(BIN)/python bench/join.py
 	$(BIN)/python bench/interpretation.py
+	$(BIN)/python bench/relay.py
 
 clean:
 	rm -rf $(VENV) node_modules $(VENDOR) var
