@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 
 from summitry.accounts.models import Delegation, GuestPass, Person
-from summitry.meetings.access import GUEST_PREFIX
+from summitry.accounts.invitations import GUEST_PREFIX
 from summitry.meetings.models import Engagement, Participation
 
 pytestmark = [pytest.mark.postgres]
@@ -175,6 +175,9 @@ def test_a_guest_reads_only_the_engagement_of_its_invitation(guest):
     for path in TRIP_PAGES:
         assert guest.get(path).status_code == 404, path
     assert guest.get("/trips/").status_code == 403
+    home = _text(guest.get("/"))  # their own home page lists only the engagement of the link
+    assert "Minister Garneau's press availability" not in home and "canada-bilateral" in home
+    assert guest.get("/engagements/garneau-press-availability/room").status_code == 403
 
 
 # --- a principal --------------------------------------------------------------------------------

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import QuerySet
 
+from summitry.accounts.invitations import is_guest
 from summitry.accounts.models import GuestPass
 from summitry.domain.access import (
     EngagementState,
@@ -16,8 +18,6 @@ from summitry.domain.access import (
 
 from .models import Admission, Engagement, MediaGrant, Participation
 
-GUEST_PREFIX = "guest-"
-
 
 class NotAllowed(Exception):
     """The user may not do this; ``reason`` is a stable code shown to them as a sentence."""
@@ -27,15 +27,21 @@ class NotAllowed(Exception):
         self.reason = reason
 
 
+def own_participations(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Participation]:
+    """The user's participations; for a guest (signed in by an invitation link) only those of the
+    engagements it was invited to, whatever lists its person is on."""
+    mine = Participation.objects.filter(person__user=user) if user.is_authenticated else Participation.objects.none()
+    if is_guest(user):
+        mine = mine.filter(engagement__in=GuestPass.objects.filter(user=user).values("engagement"))
+    return mine
+
+
 def participation_for(user: AbstractBaseUser | AnonymousUser, engagement: Engagement) -> Participation:
     """The user's participation in the engagement, or NotAllowed."""
     if not user.is_authenticated:
         raise NotAllowed("not_signed_in")
-    participation = (Participation.objects.select_related("person", "engagement")
-                     .filter(engagement=engagement, person__user=user).first())
-    if participation is not None and user.get_username().startswith(GUEST_PREFIX) and not GuestPass.objects.filter(
-            user=user, engagement=engagement).exists():
-        participation = None  # a guest's invitation is for another engagement
+    participation = own_participations(user).select_related("person", "engagement").filter(
+        engagement=engagement).first()
     decision = may_join(is_participant=participation is not None, state=EngagementState(engagement.state))
     if not decision.allowed or participation is None:
         raise NotAllowed(decision.reason)

@@ -16,13 +16,13 @@ from django.views.decorators.http import require_POST
 from summitry.domain.access import Role, may_admit
 
 from . import access
-from .models import Engagement, MediaGrant, Participation
+from .models import Engagement, MediaGrant
 from .roster import roster
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    mine = (Participation.objects.filter(person__user=request.user)
+    mine = (access.own_participations(request.user)
             .select_related("engagement__host__country").order_by("engagement__starts_at"))
     person = getattr(request.user, "person", None)
     return render(request, "meetings/home.html", {"participations": mine, "person": person})

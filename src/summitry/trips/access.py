@@ -17,9 +17,8 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import QuerySet
 from django.http import Http404
 
-from summitry.accounts.models import GuestPass
 from summitry.domain.access import Role, SegmentKind, allowed_in
-from summitry.meetings.access import GUEST_PREFIX
+from summitry.meetings.access import own_participations
 from summitry.meetings.models import Engagement, Participation
 
 from .models import Segment, Trip
@@ -64,16 +63,7 @@ def access_trip(user: User, slug: str, trips: QuerySet[Trip] | None = None) -> T
     return trip
 
 
-def is_guest(user: User) -> bool:
-    """An account made by an invitation link: it reaches only the engagements it was invited to."""
-    return user.get_username().startswith(GUEST_PREFIX)
-
-
-def _own_participations(user: User) -> QuerySet[Participation]:
-    mine = Participation.objects.filter(person__user=user)
-    if is_guest(user):
-        mine = mine.filter(engagement__in=GuestPass.objects.filter(user=user).values("engagement"))
-    return mine
+_own_participations = own_participations  # a guest reaches only the engagements it was invited to
 
 
 def visible_engagements(user: User, engagements: QuerySet[Engagement]) -> QuerySet[Engagement]:
