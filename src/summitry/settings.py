@@ -130,6 +130,10 @@ CSRF_COOKIE_SAMESITE = "Lax"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# The HTTPS proxy in front (e.g. nginx on the same machine): only a request from one of these
+# addresses has its X-Forwarded-For read, so that sign-in throttling counts the real client.
+SUMMITRY_TRUSTED_PROXIES = frozenset(a.strip() for a in os.environ.get("SUMMITRY_TRUSTED_PROXIES", "").split(",")
+                                     if a.strip())
 if os.environ.get("SUMMITRY_TLS") == "1":
     SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = 31536000

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from summitry.accounts import views as account_views
 from summitry.api import api
@@ -34,5 +35,7 @@ urlpatterns = [
     path("internal/janus-events", meeting_views.janus_events, name="janus_events"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", api.urls),
+    # The admin signs in through Summitry's own sign-in (throttled, with the second factor), never its own form.
+    path("admin/login/", RedirectView.as_view(url="/accounts/login/?next=/admin/", query_string=False)),
     path("admin/", admin.site.urls),
 ]

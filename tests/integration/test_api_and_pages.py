@@ -163,3 +163,10 @@ def test_script_in_names_and_titles_is_shown_as_text(scenario):
     # the room's data travels as JSON inside a script element, with < escaped
     room = _login(Client(), "chung").get("/engagements/canada-bilateral/room").content.decode()
     assert "\\u003Cscript\\u003E" in room
+
+
+def test_lobby_ids_beyond_any_row_are_refused_plainly(scenario):
+    client = _login(Client(), "garneau")
+    for pid in ("9223372036854775808", "0", "99999999999999999999999"):
+        resp = client.post(f"/api/engagements/canada-bilateral/lobby/{pid}/admit")
+        assert resp.status_code in (403, 422), (pid, resp.status_code)

@@ -2,14 +2,16 @@
 protocol office; everyone else reads only the engagements they take part in, and the press not the
 titles of closed segments. What a reader may not see answers as if it did not exist."""
 
+from datetime import timedelta
 from html import unescape
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
+from django.utils import timezone
 
-from summitry.accounts.models import Delegation, GuestPass, Person
 from summitry.accounts.invitations import GUEST_PREFIX
+from summitry.accounts.models import Delegation, GuestPass, Person
 from summitry.meetings.models import Engagement, Participation
 
 pytestmark = [pytest.mark.postgres]
@@ -66,6 +68,9 @@ def guest(scenario):
     user.save()
     Person.objects.filter(pk=person.pk).update(user=user)
     GuestPass.objects.create(user=user, engagement=Engagement.objects.get(slug="canada-bilateral"))
+    now = timezone.now()  # a guest's pass ends with the engagement: hold the bilateral today
+    Engagement.objects.filter(slug="canada-bilateral").update(starts_at=now - timedelta(hours=1),
+                                                            ends_at=now + timedelta(hours=2))
     c = Client()
     c.force_login(user)
     c.cookies["django_language"] = "en"
@@ -167,7 +172,7 @@ def test_a_guest_reads_only_the_engagement_of_its_invitation(guest):
     assert guest.get("/engagements/garneau-press-availability/").status_code == 404
     assert guest.get("/engagements/garneau-press-availability/invitation.ics").status_code == 404
     assert guest.get("/engagements/mexico-bilateral/").status_code == 404
-    assert _week_slugs(guest) == {"canada-bilateral"}
+    assert _week_slugs(guest, start=timezone.now().date().isoformat()) == {"canada-bilateral"}
     week = _text(guest.get("/calendar/", {"start": "2021-02-22"}))
     assert "Minister Garneau's press availability" not in week and MEXICO not in week
     for path in TRIP_API:
@@ -225,3 +230,36 @@ def test_the_refusal_and_the_own_calendar_speak_the_readers_language(scenario):
     assert spanish.login(username="clouthier", password=PASSWORD)
     assert "Mi calendario" in _text(spanish.get("/calendar/"))
     assert "Los viajes los prepara la oficina de protocolo" in _text(spanish.get("/trips/"))
+
+
+def test_a_guest_has_no_calendar_feed_and_nothing_once_the_engagement_is_over(guest):
+    person = Person.objects.get(slug="reporter")
+    assert person.calendar_token not in _text(guest.get("/calendar/"))
+    assert Client().get(f"/calendar/feed/{person.calendar_token}.ics").status_code == 404
+    assert guest.get("/engagements/canada-bilateral/room").status_code == 200
+    # moved into the past (or ended): the guest's pass is over, whatever the session says
+    Engagement.objects.filter(slug="canada-bilateral").update(ends_at=timezone.now() - timedelta(minutes=1),
+                                                            starts_at=timezone.now() - timedelta(hours=2))
+    assert guest.get("/engagements/canada-bilateral/room").status_code == 403
+    assert guest.get("/engagements/canada-bilateral/").status_code == 404
+    assert guest.post("/api/engagements/canada-bilateral/leave").status_code == 403
+    assert "canada-bilateral" not in _text(guest.get("/"))
+
+
+def test_a_guest_cannot_leave_engagements_it_was_not_invited_to(guest):
+    resp = guest.post("/api/engagements/us-ca-leaders-summit/leave")
+    assert resp.status_code == 403
+
+
+def test_weeks_beyond_the_calendar_get_a_clear_error(scenario, planner, press):
+    for start in ("9999-12-27", "9999-12-31", "0001-01-01", "1899-12-31"):
+        page = planner.get("/calendar/", {"start": start})
+        assert page.status_code == 400 and "Choose a week between the years 1900 and 9000" in _text(page), start
+        api = press.get("/api/calendar/week", {"start": start})
+        assert api.status_code == 400 and "1900" in api.json()["detail"], start
+    assert planner.get("/calendar/", {"start": "9000-12-25"}).status_code == 200
+
+
+def test_a_plan_nested_past_any_plan_is_refused_plainly(scenario, planner):
+    resp = planner.post("/api/plans/import", "[" * 100_000, content_type="application/json")
+    assert resp.status_code == 400 and resp.json()["detail"] == "The body is not JSON."

@@ -266,3 +266,39 @@ async def test_a_revoked_visit_cannot_open_a_relay(scenario, janus, gw):
                                  subprotocols=["janus-protocol"])
     connected, code = await comm.connect(timeout=5)
     assert not connected and code == 4403
+
+
+async def test_denied_after_being_admitted_is_out_of_the_meeting_at_once(scenario, janus, gw):
+    from django.test import AsyncClient
+
+    from .test_presence import _connect
+
+    host, chung = scenario["garneau"], scenario["chung"]
+    await services.join(host, SLUG, supports_e2ee=True)
+    grant = await admitted_join(chung, SLUG)
+    relay = await RelayClient.open(chung)
+    await relay.start("janus.plugin.videoroom")
+    host_page, _, _ = await _connect(host)
+    his_page, _, _ = await _connect(chung)
+    await _drain(host_page)
+    await _drain(his_page)
+    participation = await sync_to_async(lambda: grant_participation(grant.token))()
+    client = AsyncClient()
+    await client.aforce_login(host)
+    resp = await client.post(f"/api/engagements/{SLUG}/lobby/{participation}/deny")
+    assert resp.status_code == 200
+    assert {"admission": "denied"} in await _drain(his_page)
+    closed = await relay.comm.receive_output(timeout=5)
+    while closed["type"] != "websocket.close":
+        closed = await relay.comm.receive_output(timeout=5)
+    assert grant.token not in {t["token"] for t in await janus.admin.list_tokens()}  # his media is cut
+    await _drain(host_page)
+    await his_page.send_json_to({"muted": True, "camera_off": False})
+    heard = await _drain(host_page)
+    assert not [m for m in heard if m.get("publisher_id") == grant.publisher_id]  # he is no longer in the room
+    for comm in (host_page, his_page):
+        await comm.disconnect()
+
+
+def grant_participation(token):
+    return MediaGrant.objects.get(token=token).participation_id

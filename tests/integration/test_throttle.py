@@ -72,3 +72,47 @@ def test_x_forwarded_for_is_not_trusted(scenario):
     assert "Too many failed sign-ins" in resp.content.decode()
     resp, c = _sign_in(OWNER, "blinken", PASSWORD, HTTP_X_FORWARDED_FOR=ATTACKER)
     assert _signed_in(c)
+
+
+PROXY = "127.0.0.1"
+
+
+def test_behind_a_trusted_proxy_each_client_is_counted_by_the_address_the_proxy_saw(scenario, settings):
+    """Behind the HTTPS proxy every request comes from the proxy: unless it is listed, everyone would
+    share its address and anyone could lock anyone out from there."""
+    settings.SUMMITRY_TRUSTED_PROXIES = frozenset({PROXY})
+    for _ in range(throttle.PER_ACCOUNT_AND_ADDRESS):
+        _sign_in(PROXY, "garneau", "guess", HTTP_X_FORWARDED_FOR=f"{OWNER}, {ATTACKER}")  # forged first hop
+    resp, c = _sign_in(PROXY, "garneau", PASSWORD, HTTP_X_FORWARDED_FOR=OWNER)
+    assert resp.status_code == 302 and _signed_in(c)  # the owner, seen by the proxy at their own address
+    resp, c = _sign_in(PROXY, "garneau", PASSWORD, HTTP_X_FORWARDED_FOR=ATTACKER)
+    assert "Too many failed sign-ins" in resp.content.decode() and not _signed_in(c)
+    # a client that is not the proxy cannot choose its address with the header
+    resp, c = _sign_in(ATTACKER, "garneau", PASSWORD, HTTP_X_FORWARDED_FOR=OWNER)
+    assert not _signed_in(c)
+
+
+def test_requests_without_an_address_share_one_bucket(scenario):
+    for i in range(throttle.PER_ADDRESS):
+        _sign_in("", f"nobody-{i}", "guess")
+    resp, c = _sign_in("", "price", PASSWORD)
+    assert "Too many failed sign-ins" in resp.content.decode() and not _signed_in(c)
+
+
+def test_the_admin_signs_in_through_summitrys_sign_in_only(scenario):
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+
+    from summitry.accounts import two_factor
+
+    root = get_user_model().objects.create_superuser("root", password=PASSWORD)
+    device = two_factor.start_enrolment(root)
+    device.confirmed_at = timezone.now()
+    device.save()
+    resp = Client().get("/admin/login/")
+    assert resp.status_code == 302 and resp["Location"] == "/accounts/login/?next=/admin/"
+    c = Client(REMOTE_ADDR=OWNER)
+    resp = c.post("/admin/login/", {"username": "root", "password": PASSWORD})
+    assert resp.status_code == 302 and not _signed_in(c)  # the admin's own form is gone
+    resp = c.post("/accounts/login/?next=/admin/", {"username": "root", "password": PASSWORD})
+    assert resp["Location"].startswith("/accounts/login/code") and not _signed_in(c)  # the second factor next

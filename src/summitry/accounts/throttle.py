@@ -11,9 +11,11 @@ per-pair and per-address caps (each address gets 5 tries at an account and 20 in
 for the accounts that matter, stopped by the second factor (``two_factor``), which a password alone
 never passes.
 
-The address is ``REMOTE_ADDR`` only (``audit.signals.client_ip``): ``X-Forwarded-For`` is never read,
-and ``summitry serve`` runs uvicorn with ``proxy_headers=False``, so a client cannot choose the address
-it is counted under.
+The address is ``audit.signals.client_ip``: ``REMOTE_ADDR``, or behind a proxy listed in
+``SUMMITRY_TRUSTED_PROXIES`` the address that proxy saw (the last of ``X-Forwarded-For``); a client's
+own ``X-Forwarded-For`` is never believed, and ``summitry serve`` runs uvicorn with
+``proxy_headers=False``, so a client cannot choose the address it is counted under. Behind a proxy
+that is not listed, every client would share the proxy's address: list it.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ def lock_reason(username: str, ip: str) -> str:
     from_here = failures.filter(detail__ip=ip)
     if from_here.filter(subject__iexact=username[:150]).count() >= PER_ACCOUNT_AND_ADDRESS:
         return "account_and_address"
-    if ip and from_here.count() >= PER_ADDRESS:
+    if from_here.count() >= PER_ADDRESS:
         return "address"
     return ""
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from summitry.accounts.invitations import is_guest
 from summitry.accounts.models import GuestPass
@@ -33,6 +34,8 @@ def own_participations(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Parti
     mine = Participation.objects.filter(person__user=user) if user.is_authenticated else Participation.objects.none()
     if is_guest(user):
         mine = mine.filter(engagement__in=GuestPass.objects.filter(user=user).values("engagement"))
+        mine = mine.filter(engagement__ends_at__gt=timezone.now())  # a guest's pass ends with the engagement
+        mine = mine.exclude(engagement__state__in=[EngagementState.ENDED, EngagementState.CANCELLED])
     return mine
 
 

@@ -227,9 +227,13 @@ async def get_lobby(request: HttpRequest, slug: str) -> list[dict[str, object]]:
 async def _decide(request: HttpRequest, slug: str, participation_id: int, state: str) -> LobbyOut:
     await _engagement(slug)
     try:
+        if not 0 < participation_id < 2**53:  # no such row; and beyond what the databases can compare
+            raise access.NotAllowed("not_waiting")
         admission = await lobby.decide_as(await request.auser(), slug, participation_id, state)
     except access.NotAllowed as exc:
         raise await _refuse(request, slug, exc) from None
+    if state == "denied":  # denied after being admitted: out of the meeting at once, media and keys
+        await services.remove(participation_id, slug, "denied", (await request.auser()).get_username())
     return LobbyOut(state=admission.state, message="")
 
 

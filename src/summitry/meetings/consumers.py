@@ -110,7 +110,7 @@ class RoomPresenceConsumer(AsyncJsonWebsocketConsumer):
     async def visit_changed(self, event: dict[str, Any]) -> None:
         """A visit of this participant began or ended. Its end (leaving, the end of the engagement)
         takes this page out of the room; any change re-decides the key."""
-        if event.get("reason") in ("left", "ended"):
+        if event.get("reason") in ("left", "ended", "denied"):
             await self._leave_room()
             return
         kind = await self._segment()
@@ -192,6 +192,8 @@ class RoomPresenceConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json({"admission": event["state"]})
         if event["state"] == Admission.State.ADMITTED and allowed_in(await self._segment(), self.role):
             await self._enter_room()
+        elif event["state"] == Admission.State.DENIED:
+            await self._leave_room()
 
 
 REFUSALS_RECORDED = 20  # per grant: the first ones, then every hundredth, so an attack cannot flood the audit

@@ -135,7 +135,7 @@ async def leave(user: AbstractBaseUser | AnonymousUser, slug: str) -> int:
         engagement = Engagement.objects.get(slug=slug)
         if not user.is_authenticated:
             raise access.NotAllowed("not_signed_in")
-        participation = Participation.objects.filter(engagement=engagement, person__user=user).first()
+        participation = access.own_participations(user).filter(engagement=engagement).first()
         if participation is None:
             raise access.NotAllowed("not_invited")
         lobby.forget(participation)
@@ -146,6 +146,23 @@ async def leave(user: AbstractBaseUser | AnonymousUser, slug: str) -> int:
                          actor=user.get_username())
     if grants and (rotated := await e2ee.rotate_if_encrypted(slug, "left")) is not None:
         await e2ee.announce(rotated)  # whoever left cannot read what follows
+    return len(grants)
+
+
+async def remove(participation_id: int, slug: str, reason: str, actor: str) -> int:
+    """End a participant's visit without their asking (the host denied them after admitting them):
+    their grants die as when they leave, and whoever stays gets a new key. Returns how many grants."""
+    @sync_to_async
+    def _active() -> tuple[Engagement, list[tuple[MediaGrant, int]]]:
+        engagement = Engagement.objects.get(slug=slug)
+        grants = MediaGrant.objects.select_related("participation").filter(
+            participation_id=participation_id, participation__engagement=engagement, revoked_at__isnull=True)
+        return engagement, [(g, g.participation.publisher_id) for g in grants]
+
+    engagement, grants = await _active()
+    await _revoke_grants(engagement, grants, reason, actor=actor)
+    if grants and (rotated := await e2ee.rotate_if_encrypted(slug, reason)) is not None:
+        await e2ee.announce(rotated)
     return len(grants)
 
 

@@ -17,6 +17,8 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import QuerySet
 from django.http import Http404
 
+from summitry.accounts.invitations import is_guest
+from summitry.accounts.models import Person
 from summitry.domain.access import Role, SegmentKind, allowed_in
 from summitry.meetings.access import own_participations
 from summitry.meetings.models import Engagement, Participation
@@ -126,3 +128,18 @@ def segment_title_for(role: str | None, segment: Segment) -> str:
     if not may_read_segment_title(role, segment):
         return ""
     return segment.title
+
+
+def may_have_feed(person: Person) -> bool:
+    """A personal calendar feed needs no sign-in, so it is for people with accounts of their own: a
+    guest's invitation is for one engagement and ends with it."""
+    if person.user is None:
+        return True
+    return not is_guest(person.user)
+
+
+def feed_token(user: User) -> str | None:
+    person = getattr(user, "person", None)
+    if person is None or not may_have_feed(person):
+        return None
+    return str(person.calendar_token)

@@ -253,7 +253,7 @@ def import_plan(request: HttpRequest) -> dict[str, int]:
     _planner(request)
     try:
         data = json.loads(request.body)
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):  # nested past any plan
         raise HttpError(400, "The body is not JSON.") from None
     try:
         return exchange.load(data)
@@ -297,5 +297,8 @@ def cancel(request: HttpRequest, slug: str) -> dict[str, Any]:
 @router.get("/calendar/week", response=list[EngagementOut],
             summary="Every ministry's engagements in a week (the protocol office); anyone else's own")
 def week(request: HttpRequest, start: date, ministry: str = "", country: str = "") -> list[dict[str, Any]]:
+    if not services.in_calendar(start):
+        raise HttpError(400, f"start: choose a week between the years {services.CALENDAR_YEARS.start} and "
+                             f"{services.CALENDAR_YEARS.stop - 1}.")
     among = access.visible_engagements(request.user, Engagement.objects.all())
     return [_engagement_out(e) for e in services.week(start, ministry=ministry, country=country, among=among)]

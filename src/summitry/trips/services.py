@@ -191,3 +191,10 @@ def week(start: date, *, ministry: str = "", country: str = "",
     if country:
         qs = qs.filter(Q(host__country__code=country) | Q(participations__person__delegation__country__code=country))
     return list(qs.distinct().order_by("starts_at"))
+
+
+CALENDAR_YEARS = range(1900, 9001)  # weeks shown and searched: far from the limits of Python's dates
+
+
+def in_calendar(day: date) -> bool:
+    return day.year in CALENDAR_YEARS

@@ -173,7 +173,7 @@ def plan_import(request: HttpRequest) -> HttpResponse:
     else:
         try:
             exchange.load(json.loads(upload.read().decode("utf-8")))
-        except (UnicodeDecodeError, json.JSONDecodeError):
+        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):  # nested past any plan
             error = _("That file is not JSON.")
         except exchange.PlanError as exc:
             error = _("Nothing was imported: %(problem)s") % {"problem": exc}
@@ -219,8 +219,8 @@ def engagement_ics(request: HttpRequest, slug: str) -> HttpResponse:
 
 def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     """A person's secret feed URL: no sign-in (calendar programs cannot), the token is the credential."""
-    person = Person.objects.filter(calendar_token=token).select_related("delegation__country").first()
-    if person is None:
+    person = Person.objects.filter(calendar_token=token).select_related("delegation__country", "user").first()
+    if person is None or not access.may_have_feed(person):
         raise Http404
     engagements = Engagement.objects.filter(participations__person=person).select_related(
         "host__country").prefetch_related("participations__person").order_by("starts_at")
@@ -229,9 +229,14 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
 
 @login_required
 def week(request: HttpRequest) -> HttpResponse:
+    start_error = ""
     try:
         start = date.fromisoformat(request.GET.get("start", "2021-02-22"))
     except ValueError:
+        start = date(2021, 2, 22)
+    if not services.in_calendar(start):
+        start_error = _("Choose a week between the years %(first)s and %(last)s.") % {
+            "first": services.CALENDAR_YEARS.start, "last": services.CALENDAR_YEARS.stop - 1}
         start = date(2021, 2, 22)
     start -= timedelta(days=start.weekday())
     ministry, country = request.GET.get("ministry", ""), request.GET.get("country", "")
@@ -242,10 +247,11 @@ def week(request: HttpRequest) -> HttpResponse:
     for e in engagements:
         days.setdefault(local(e.starts_at, tz).date(), []).append((e, local(e.starts_at, tz), local(e.ends_at, tz)))
     return render(request, "trips/week.html", {
+        "start_error": start_error,
         "days": days, "start": start, "prev": start - timedelta(days=7), "next": start + timedelta(days=7),
         "ministry": ministry, "country": country, "viewer_tz": tz,
         "government_wide": access.may_read_plans(request.user),
         "ministries": sorted(set(Delegation.objects.exclude(ministry="").values_list("ministry", flat=True))),
         "countries": sorted(set(Delegation.objects.values_list("country__code", "country__name"))),
-        "feed_token": getattr(getattr(request.user, "person", None), "calendar_token", None),
-    })
+        "feed_token": access.feed_token(request.user),
+    }, status=400 if start_error else 200)
