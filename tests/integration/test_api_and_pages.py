@@ -63,6 +63,7 @@ def test_room_page_refuses_a_non_participant(scenario):
     assert page.status_code == 403
     assert b"You are not on the list for this engagement" in page.content
     assert b"room-config" not in page.content
+    assert b"Secretary Blinken and Minister Garneau" not in page.content  # not even what it is about
 
 
 def test_room_page_needs_sign_in(scenario):

@@ -37,15 +37,22 @@ REFUSALS = {
 }
 
 
+def _refused(request: HttpRequest, engagement: Engagement, exc: access.NotAllowed) -> HttpResponse:
+    """Why the meeting is closed to them; its title only for its participants (an ended one), since
+    whoever is not on the list may not learn what it is about."""
+    title, detail = REFUSALS.get(exc.reason, (_("You cannot enter this meeting"), ""))
+    shown = engagement if exc.reason in ("ended", "cancelled") else None
+    return render(request, "meetings/refused.html", {"engagement": shown, "title": title, "detail": detail},
+                  status=403)
+
+
 @login_required
 def room(request: HttpRequest, slug: str) -> HttpResponse:
     engagement = get_object_or_404(Engagement.objects.select_related("host__country"), slug=slug)
     try:
         participation = access.participation_for(request.user, engagement)
     except access.NotAllowed as exc:
-        title, detail = REFUSALS.get(exc.reason, (_("You cannot enter this meeting"), ""))
-        return render(request, "meetings/refused.html",
-                      {"engagement": engagement, "title": title, "detail": detail}, status=403)
+        return _refused(request, engagement, exc)
     config = {
         "slug": engagement.slug,
         "me": participation.publisher_id,
@@ -75,9 +82,7 @@ def booth(request: HttpRequest, slug: str) -> HttpResponse:
     try:
         participation = access.participation_for(request.user, engagement)
     except access.NotAllowed as exc:
-        title, detail = REFUSALS.get(exc.reason, (_("You cannot enter this meeting"), ""))
-        return render(request, "meetings/refused.html",
-                      {"engagement": engagement, "title": title, "detail": detail}, status=403)
+        return _refused(request, engagement, exc)
     if participation.role != Role.INTERPRETER or not participation.booth:
         return render(request, "meetings/refused.html", {
             "engagement": engagement, "title": _("The interpreter console is for this engagement's interpreters"),
