@@ -263,3 +263,15 @@ def test_weeks_beyond_the_calendar_get_a_clear_error(scenario, planner, press):
 def test_a_plan_nested_past_any_plan_is_refused_plainly(scenario, planner):
     resp = planner.post("/api/plans/import", "[" * 100_000, content_type="application/json")
     assert resp.status_code == 400 and resp.json()["detail"] == "The body is not JSON."
+
+
+def test_a_move_beyond_the_calendar_is_refused_and_changes_nothing(scenario, planner):
+    before = Engagement.objects.values_list("starts_at", "ends_at", "sequence").get(slug="us-ca-climate")
+    for start in ("9999-12-31T23:00:00+00:00", "0001-01-01T00:00:00+00:00", "9000-12-31T23:30:00+00:00"):
+        resp = planner.post("/api/engagements/us-ca-climate/reschedule", {"starts_at": start},
+                            content_type="application/json")
+        assert resp.status_code == 400 and "between the years 1900 and 9000" in resp.json()["detail"], start
+        form = planner.post("/engagements/us-ca-climate/reschedule", {"starts_at": start})
+        assert form.status_code == 400, start
+    assert Engagement.objects.values_list("starts_at", "ends_at", "sequence").get(slug="us-ca-climate") == before
+    assert planner.get("/engagements/us-ca-climate/").status_code == 200

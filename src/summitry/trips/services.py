@@ -103,6 +103,13 @@ def reschedule(e: Engagement, starts_at: datetime) -> Engagement:
     """Move the engagement (and its segments) to a new start; calendars see a new SEQUENCE."""
     if starts_at.tzinfo is None:
         raise PlanError("the new start needs a time zone")
+    try:
+        ends_at = starts_at + (e.ends_at - e.starts_at)
+    except OverflowError:
+        ends_at = None
+    if ends_at is None or not in_calendar(starts_at.date()) or not in_calendar(ends_at.date()):
+        raise PlanError(f"the new start must fall between the years {CALENDAR_YEARS.start} and "
+                        f"{CALENDAR_YEARS.stop - 1}")
     delta = starts_at - e.starts_at
     e.starts_at, e.ends_at = e.starts_at + delta, e.ends_at + delta
     e.sequence += 1
