@@ -275,3 +275,13 @@ def test_a_move_beyond_the_calendar_is_refused_and_changes_nothing(scenario, pla
         assert form.status_code == 400, start
     assert Engagement.objects.values_list("starts_at", "ends_at", "sequence").get(slug="us-ca-climate") == before
     assert planner.get("/engagements/us-ca-climate/").status_code == 200
+
+
+def test_importing_the_offices_own_export_keeps_every_account_linked(scenario):
+    from summitry.trips import exchange
+    from summitry.trips.models import Trip
+
+    linked = dict(Person.objects.values_list("slug", "user_id"))
+    for trip in Trip.objects.all():
+        exchange.load(exchange.export_trip(trip))
+    assert dict(Person.objects.values_list("slug", "user_id")) == linked

@@ -302,3 +302,100 @@ async def test_denied_after_being_admitted_is_out_of_the_meeting_at_once(scenari
 
 def grant_participation(token):
     return MediaGrant.objects.get(token=token).participation_id
+
+
+async def test_a_visit_cut_for_not_encrypting_is_out_of_the_room(scenario, janus, gw):
+    from .test_presence import _admit, _connect
+
+    await services.switch_segment(scenario["garneau"], SLUG, SegmentKind.OPEN)
+    await _admit("interpreter-fr", "interpreter-fr-2")
+    await services.join(scenario["interpreter-fr"], SLUG, supports_e2ee=True)
+    await services.join(scenario["interpreter-fr-2"], SLUG, supports_e2ee=False)  # cannot encrypt
+    claire, _, _ = await _connect(scenario["interpreter-fr"])
+    luc, _, _ = await _connect(scenario["interpreter-fr-2"])
+    await _drain(claire)
+    await _drain(luc)
+    assert await services.switch_segment(scenario["garneau"], SLUG, SegmentKind.CLOSED) == 1
+    await _drain(luc)
+    await claire.send_json_to({"booth_chat": "the figure is 40 billion"})
+    assert not [m for m in await _drain(luc) if "booth_chat" in m]  # his visit ended: he hears nothing of it
+    for comm in (claire, luc):
+        await comm.disconnect()
+
+
+async def test_cancelling_a_live_engagement_ends_everyones_media(scenario, janus, gw):
+    from django.test import AsyncClient
+
+    grant = await admitted_join(scenario["blinken"], SLUG)
+    relay = await RelayClient.open(scenario["blinken"])
+    await relay.start("janus.plugin.videoroom")
+    office = AsyncClient()
+    await office.aforce_login(scenario["protocol"])
+    resp = await office.post(f"/api/engagements/{SLUG}/cancel")
+    assert resp.status_code == 200 and resp.json()["state"] == "cancelled"
+    closed = await relay.comm.receive_output(timeout=5)
+    while closed["type"] != "websocket.close":
+        closed = await relay.comm.receive_output(timeout=5)
+    assert grant.token not in {t["token"] for t in await janus.admin.list_tokens()}
+    with pytest.raises(access.NotAllowed, match="cancelled"):
+        await services.join(scenario["blinken"], SLUG)
+
+
+async def test_taken_off_the_list_by_a_plan_import_is_out_at_once(scenario, janus, gw):
+    from summitry.trips import exchange
+    from summitry.trips.models import Trip
+
+    grant = await admitted_join(scenario["chung"], SLUG)
+
+    @sync_to_async
+    def _import_without_chung():
+        trip = Trip.objects.get(engagements__slug=SLUG)
+        plan = exchange.export_trip(trip)
+        for e in plan["engagements"]:
+            if e["slug"] == SLUG:
+                e["participants"] = [p for p in e["participants"] if p["person"] != "julie-chung"]
+        exchange.load(plan)
+
+    await _import_without_chung()
+    assert grant.token not in {t["token"] for t in await janus.admin.list_tokens()}
+    with pytest.raises(access.NotAllowed, match="not_invited"):
+        await services.join(scenario["chung"], SLUG)
+    assert await sync_to_async(AuditEntry.objects.filter(action="participant_removed", subject="julie-chung").exists)()
+
+
+async def test_a_guest_whose_pass_is_over_gets_no_more_keys(scenario, janus, gw):
+    from datetime import timedelta
+
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+
+    from summitry.accounts.models import GuestPass, Person
+
+    from .test_presence import _connect
+
+    @sync_to_async
+    def _guest():
+        now = timezone.now()
+        Engagement.objects.filter(slug=SLUG).update(starts_at=now - timedelta(hours=1),
+                                                    ends_at=now + timedelta(hours=1))
+        person = Person.objects.get(slug="ca-note-taker")
+        user = get_user_model().objects.create(username="guest-ca-note-taker")
+        user.set_unusable_password()
+        user.save()
+        previous = person.user
+        Person.objects.filter(pk=person.pk).update(user=user)
+        GuestPass.objects.create(user=user, engagement=Engagement.objects.get(slug=SLUG))
+        return user, previous
+
+    guest, _ = await _guest()
+    await services.switch_segment(scenario["garneau"], SLUG, SegmentKind.CLOSED)
+    await services.join(scenario["garneau"], SLUG, supports_e2ee=True)
+    await admitted_join(scenario["blinken"], SLUG)
+    await admitted_join(guest, SLUG)
+    page, ok, _ = await _connect(guest)
+    assert ok and [m for m in await _drain(page) if m.get("e2ee")]  # in the meeting: the key
+    await Engagement.objects.filter(slug=SLUG).aupdate(ends_at=timezone.now() - timedelta(minutes=5))
+    await services.leave(scenario["blinken"], SLUG)  # someone leaves: a new key
+    got = await _drain(page)
+    assert not [m for m in got if m.get("e2ee")] and {"e2ee": None} in got  # the pass is over: none for the guest
+    await page.disconnect()

@@ -375,3 +375,11 @@ def test_every_frame_is_refused_or_rebuilt_with_the_grants_identities(text, role
         assert (jsep or {}).get("type") != "offer"
     if jsep is not None and jsep["type"] == "offer" and plugin == VIDEOROOM and grant.e2ee:
         assert jsep["e2ee"] is True
+
+
+def test_a_session_janus_dropped_ends_the_channel_record_and_the_visit():
+    s = state()
+    s.note_reply(joined(), INTERPRETER)
+    assert s.note_reply({"janus": "timeout", "session_id": SESSION}, INTERPRETER) == [("channel", None),
+                                                                                      ("gone", SESSION)]
+    assert s.channel_room is None

@@ -88,7 +88,8 @@ class RelayState:
 
     def note_reply(self, msg: Any, grant: RelayGrant) -> list[tuple[str, int | None]]:
         """Remember what a Janus reply tells; return the facts Summitry keeps of the visit:
-        ``("session", id)`` when its session was created, ``("channel", room)`` when it joined a channel."""
+        ``("session", id)`` when its session was created, ``("channel", room)`` when it joined a channel
+        (None: left it), ``("gone", id)`` when Janus dropped the session (no keepalives)."""
         facts: list[tuple[str, int | None]] = []
         if not isinstance(msg, dict):
             return facts
@@ -101,6 +102,12 @@ class RelayState:
         event = _dict(_dict(msg.get("plugindata")).get("data"))
         if event.get("videoroom") == "joined" and isinstance(event.get("private_id"), int):
             self.private_id = event["private_id"]
+        if kind == "timeout" and "sender" not in msg:  # Janus dropped the whole session
+            if self.channel_room is not None:
+                self.channel_room = self.channel_handle = None
+                facts.append(("channel", None))
+            facts.append(("gone", msg.get("session_id")))
+            return facts
         sender = msg.get("sender")
         if (event.get("audiobridge") == "joined" and event.get("id") == grant.publisher_id
                 and event.get("room") in grant.speak_rooms and isinstance(sender, int)

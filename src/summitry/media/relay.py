@@ -83,7 +83,7 @@ class Relay:
 
     def _worth_reading(self, text: str) -> bool:
         state = self.state
-        if state.creating or state.attaching or '"joined"' in text:
+        if state.creating or state.attaching or '"joined"' in text or '"timeout"' in text:
             return True
         return state.channel_handle is not None and str(state.channel_handle) in text
 
@@ -97,6 +97,8 @@ class Relay:
                 await self.on_session(value)  # the audit links Janus's events to this visit by it
             if fact == "channel" and self.on_channel is not None:
                 await self.on_channel(value)
+            if fact == "gone" and self._ws is not None:
+                await self._ws.close()  # the visit is over at Janus: so is its relay (the page rejoins)
 
     async def close(self) -> None:
         if self._ws is not None:

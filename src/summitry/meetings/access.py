@@ -77,15 +77,22 @@ def is_admitted(participation: Participation) -> bool:
     return Admission.objects.filter(participation=participation, state=Admission.State.ADMITTED).exists()
 
 
-def may_receive_key(participation: Participation, engagement: Engagement) -> bool:
-    """End-to-end keys go only to a live visit, admitted, allowed in the segment in force."""
+def may_be_in_room(participation: Participation, engagement: Engagement) -> bool:
+    """A page is in the meeting's room (presence, channel states, booth chat, end-to-end keys) only for a
+    live visit: the meeting not over, the participation still theirs (a guest's pass not over), a grant
+    not revoked, admitted, and allowed in the segment in force."""
     if engagement.state in (EngagementState.ENDED, EngagementState.CANCELLED):
+        return False
+    if not own_participations(participation.person.user).filter(pk=participation.pk).exists():
         return False
     if not participation.grants.filter(revoked_at__isnull=True).exists():
         return False
     if not allowed_in(segment_kind(engagement), Role(participation.role)):
         return False
     return is_admitted(participation)
+
+
+may_receive_key = may_be_in_room  # keys go where the room's media may go, and nowhere else
 
 
 def may_stay_in_segment(grant: MediaGrant, kind: SegmentKind | None, encrypted: bool) -> bool:

@@ -21,7 +21,7 @@ from summitry.media.relay import Relay
 
 from . import access, e2ee, groups, interpretation, lobby
 from .janus import janus_settings
-from .models import Admission, Engagement, MediaGrant
+from .models import Engagement, MediaGrant
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +58,6 @@ class RoomPresenceConsumer(AsyncJsonWebsocketConsumer):
         self.name = str(participation.person)
         self.booth_group = (groups.booth(engagement.pk, participation.booth)
                             if role == Role.INTERPRETER and participation.booth else "")
-        admitted = await sync_to_async(access.is_admitted)(participation)
         self.groups_joined = [lobby.participant_group(participation.pk), groups.notices(engagement.pk)]
         if self.admits:
             self.groups_joined.append(lobby.lobby_group(engagement.pk))
@@ -69,9 +68,15 @@ class RoomPresenceConsumer(AsyncJsonWebsocketConsumer):
         await self.accept()
         if self.admits:
             await self.lobby_changed({})
-        kind = SegmentKind(engagement.current_segment) if engagement.current_segment else None
-        if admitted and allowed_in(kind, role):
+        await self._refresh()
+
+    async def _refresh(self) -> None:
+        """In the room or out of it, as ``access.may_be_in_room`` decides now."""
+        engagement = await Engagement.objects.aget(pk=self.engagement.pk)
+        if await sync_to_async(access.may_be_in_room)(self.participation, engagement):
             await self._enter_room()
+        else:
+            await self._leave_room()
 
     async def _leave_room(self) -> None:
         """Out of the room's group: no presence, channels, booth chat or keys reach this page."""
@@ -108,20 +113,9 @@ class RoomPresenceConsumer(AsyncJsonWebsocketConsumer):
         await self._send_key()
 
     async def visit_changed(self, event: dict[str, Any]) -> None:
-        """A visit of this participant began or ended. Its end (leaving, the end of the engagement)
-        takes this page out of the room; any change re-decides the key."""
-        if event.get("reason") in ("left", "ended", "denied"):
-            await self._leave_room()
-            return
-        kind = await self._segment()
-        if (event.get("reason") == "joined" and allowed_in(kind, self.role)
-                and await sync_to_async(access.is_admitted)(self.participation)):
-            await self._enter_room()
-        await self._send_key()
-
-    async def _segment(self) -> SegmentKind | None:
-        engagement = await Engagement.objects.aget(pk=self.engagement.pk)
-        return access.segment_kind(engagement)
+        """A visit of this participant began or ended (left, cut by a segment, denied, removed, the end):
+        in the room or out of it again, with the key to match."""
+        await self._refresh()
 
     async def disconnect(self, code: int) -> None:
         for group in [*getattr(self, "groups_joined", []), *([self.group] if self.group else [])]:
@@ -173,13 +167,8 @@ class RoomPresenceConsumer(AsyncJsonWebsocketConsumer):
         await self._announce()
 
     async def segment_changed(self, event: dict[str, Any]) -> None:
-        allowed = allowed_in(SegmentKind(event["kind"]), self.role)
-        if allowed and await sync_to_async(access.is_admitted)(self.participation):
-            await self._enter_room()
-        else:
-            await self._leave_room()
-        await self.send_json({"segment": event["kind"], "allowed": allowed})
-        await self._send_key()
+        await self._refresh()
+        await self.send_json({"segment": event["kind"], "allowed": allowed_in(SegmentKind(event["kind"]), self.role)})
 
     async def presence_state(self, event: dict[str, Any]) -> None:
         if self.in_room:
@@ -190,10 +179,7 @@ class RoomPresenceConsumer(AsyncJsonWebsocketConsumer):
 
     async def lobby_decided(self, event: dict[str, Any]) -> None:
         await self.send_json({"admission": event["state"]})
-        if event["state"] == Admission.State.ADMITTED and allowed_in(await self._segment(), self.role):
-            await self._enter_room()
-        elif event["state"] == Admission.State.DENIED:
-            await self._leave_room()
+        await self._refresh()
 
 
 REFUSALS_RECORDED = 20  # per grant: the first ones, then every hundredth, so an attack cannot flood the audit

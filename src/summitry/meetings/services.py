@@ -204,30 +204,45 @@ async def _revoke_grants(engagement: Engagement, grants: list[tuple[MediaGrant, 
 async def end(user: AbstractBaseUser | AnonymousUser, slug: str) -> None:
     """End the engagement for everyone: revoke every grant and close the room."""
     @sync_to_async
-    def _check() -> tuple[Engagement, list[tuple[MediaGrant, int]]]:
-        engagement = Engagement.objects.get(slug=slug)
-        participation = access.participation_for(user, engagement)
+    def _check() -> None:
+        participation = access.participation_for(user, Engagement.objects.get(slug=slug))
         if not access.may_end(participation):
             raise access.NotAllowed("not_host")
-        grants = MediaGrant.objects.filter(participation__engagement=engagement, revoked_at__isnull=True)
-        return engagement, [(g, g.participation.publisher_id) for g in grants.select_related("participation")]
 
-    engagement, grants = await _check()
+    await _check()
+    await close_meeting(slug, EngagementState.ENDED, actor=user.get_username())
+
+
+async def close_meeting(slug: str, state: EngagementState, actor: str) -> None:
+    """The meeting is over (ended by the host, or cancelled by the protocol office): everyone's media
+    ends, and the room and its channels close."""
+    engagement = await Engagement.objects.aget(slug=slug)
     # Ended first, so that nobody re-joins meanwhile; then the room closes, which tells every
     # participant's browser that the meeting ended; then the tokens die.
-    await Engagement.objects.filter(pk=engagement.pk).aupdate(state=EngagementState.ENDED)
-    await sync_to_async(record)("engagement_ended", actor=user.get_username(), engagement=slug)
+    await Engagement.objects.filter(pk=engagement.pk).aupdate(state=state)
+    await sync_to_async(record)(f"engagement_{state.value}", actor=actor, engagement=slug)
+    grants = [(g, g.participation.publisher_id) async for g in MediaGrant.objects.select_related("participation")
+              .filter(participation__engagement=engagement, revoked_at__isnull=True)]
     await Admission.objects.filter(participation__engagement=engagement).adelete()
     try:
         await gateway().close_room(engagement.media_room, engagement.room_secret)
     except JanusError as exc:
         log.warning("closing room of %s: %s", slug, exc)
-    await _revoke_grants(engagement, grants, "ended", actor=user.get_username())
+    await _revoke_grants(engagement, grants, "ended", actor=actor)
     for room, secret in await sync_to_async(interpretation.rooms_of)(engagement):
         try:
             await gateway().close_channel(room, secret, mountpoint=room)
         except JanusError as exc:
             log.warning("closing a channel of %s: %s", slug, exc)
+
+
+async def cut_removed(slug: str, grants: list[tuple[MediaGrant, int]], actor: str) -> None:
+    """People taken off an engagement's list (by a plan import) lose the media they had at once."""
+    engagement = await Engagement.objects.aget(slug=slug)
+    for grant, _ in grants:
+        await sync_to_async(record)("participant_removed", actor=actor, engagement=slug,
+                                    subject=grant.participation.person.slug, grant=grant.pk)
+    await _revoke_grants(engagement, grants, "removed", actor=actor)
 
 
 @sync_to_async

@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Any
 
+from asgiref.sync import async_to_sync
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema, Status
@@ -17,8 +18,9 @@ from ninja.errors import HttpError
 from ninja.security import django_auth
 
 from summitry.accounts.models import Country, Delegation, Person
-from summitry.domain.access import Role
+from summitry.domain.access import EngagementState, Role
 from summitry.domain.planning import local
+from summitry.meetings import services as meeting_services
 from summitry.meetings.models import Engagement
 
 from . import access, exchange, services
@@ -290,7 +292,9 @@ def reschedule(request: HttpRequest, slug: str, body: RescheduleIn) -> dict[str,
 @router.post("/engagements/{slug}/cancel", response=EngagementOut, summary="Cancel an engagement")
 def cancel(request: HttpRequest, slug: str) -> dict[str, Any]:
     _planner(request)
-    services.cancel(_engagement(slug))
+    e = services.cancel(_engagement(slug))
+    # A live meeting is over too: everyone's media ends and the room closes.
+    async_to_sync(meeting_services.close_meeting)(e.slug, EngagementState.CANCELLED, request.user.get_username())
     return _engagement_out(_engagement(slug))
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime, time
 from typing import Any, Literal
 
+from asgiref.sync import async_to_sync
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
@@ -19,7 +20,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from summitry.accounts.models import Country, Delegation, Person
 from summitry.domain.access import Role
 from summitry.domain.planning import PlanningError, zone
-from summitry.meetings.models import Engagement, Participation
+from summitry.meetings import services as meeting_services
+from summitry.meetings.models import Engagement, MediaGrant, Participation
 
 from .models import Segment, Stop, Trip
 
@@ -215,8 +217,9 @@ def load(data: Any) -> dict[str, int]:
                 if created and plan.demo_password:
                     user.set_password(plan.demo_password)
                     user.save(update_fields=["password"])
+            linked = {"user": user} if user is not None else {}  # never unlink an account the plan does not name
             people[p.slug] = Person.objects.update_or_create(slug=p.slug, defaults={
-                "user": user, "delegation": delegations.get(p.delegation, "delegation", f"people.{i}"),
+                **linked, "delegation": delegations.get(p.delegation, "delegation", f"people.{i}"),
                 "given_name": p.given_name, "family_name": p.family_name, "honorific": p.honorific,
                 "title": p.title, "rank": p.rank, "language": p.language, "timezone": p.timezone})[0]
         if plan.protocol_officers:
@@ -275,7 +278,14 @@ def _load_engagement(e: EngagementIn, where: str, delegations: _Index, people: _
         Participation.objects.update_or_create(
             engagement=engagement, person=people.get(p.person, "person", where),
             defaults={"role": p.role, "precedence": p.precedence, "booth": p.booth})
-    engagement.participations.exclude(person__slug__in=seen).filter(grants__isnull=True).delete()
+    removed = engagement.participations.exclude(person__slug__in=seen)
+    # Whoever the plan takes off the list is off it: a live visit is cut at Janus once this commits.
+    cut = [(g, g.participation.publisher_id) for g in MediaGrant.objects.select_related("participation__person")
+           .filter(participation__in=removed, revoked_at__isnull=True)]
+    removed.delete()
+    if cut:
+        slug = engagement.slug
+        transaction.on_commit(lambda: async_to_sync(meeting_services.cut_removed)(slug, cut, "plan import"))
     spans = sorted((_local(s.starts, e.timezone), _local(s.ends, e.timezone), s) for s in e.segments)
     for n, (s_start, s_end, _) in enumerate(spans):
         if s_end <= s_start:
