@@ -383,3 +383,15 @@ def test_a_session_janus_dropped_ends_the_channel_record_and_the_visit():
     assert s.note_reply({"janus": "timeout", "session_id": SESSION}, INTERPRETER) == [("channel", None),
                                                                                       ("gone", SESSION)]
     assert s.channel_room is None
+
+
+def test_the_private_id_is_only_ever_this_visits_own_publishers():
+    s = state()
+    for other in ({"videoroom": "joined", "id": PARTNER, "private_id": 1}, ):
+        s.note_reply({"janus": "event", "sender": VR, "plugindata": {"data": other}}, PUBLISHER)
+    s.note_reply({"janus": "event", "sender": 999, "plugindata": {"data": {"videoroom": "joined", "id": ME,
+                                                                            "private_id": 2}}}, PUBLISHER)
+    assert s.private_id is None
+    s.note_reply({"janus": "event", "sender": VR, "plugindata": {"data": {"videoroom": "joined", "id": ME,
+                                                                           "private_id": 3}}}, PUBLISHER)
+    assert s.private_id == 3

@@ -100,18 +100,19 @@ class RelayState:
             if kind == "success" and isinstance(data.get("id"), int):
                 self.handles[data["id"]] = plugin
         event = _dict(_dict(msg.get("plugindata")).get("data"))
-        if event.get("videoroom") == "joined" and isinstance(event.get("private_id"), int):
-            self.private_id = event["private_id"]
+        sender = msg.get("sender")
+        plugin_of_sender = self.handles.get(sender) if isinstance(sender, int) else None
+        if (event.get("videoroom") == "joined" and isinstance(event.get("private_id"), int)
+                and event.get("id") == grant.publisher_id and plugin_of_sender == VIDEOROOM):
+            self.private_id = event["private_id"]  # this visit's own publisher, on one of its handles
         if kind == "timeout" and "sender" not in msg:  # Janus dropped the whole session
             if self.channel_room is not None:
                 self.channel_room = self.channel_handle = None
                 facts.append(("channel", None))
             facts.append(("gone", msg.get("session_id")))
             return facts
-        sender = msg.get("sender")
         if (event.get("audiobridge") == "joined" and event.get("id") == grant.publisher_id
-                and event.get("room") in grant.speak_rooms and isinstance(sender, int)
-                and self.handles.get(sender) == AUDIOBRIDGE):
+                and event.get("room") in grant.speak_rooms and plugin_of_sender == AUDIOBRIDGE):
             self.channel_room, self.channel_handle = event["room"], sender
             facts.append(("channel", self.channel_room))
         elif self.channel_room is not None and sender == self.channel_handle and (
