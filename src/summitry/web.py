@@ -1,4 +1,4 @@
-"""Cross-cutting HTTP concerns: security headers."""
+"""Cross-cutting HTTP concerns: security headers, the person's language, text that cannot be text."""
 
 from __future__ import annotations
 
@@ -9,6 +9,37 @@ from django.http import HttpRequest, HttpResponse
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
        "media-src 'self' blob: mediastream:; connect-src 'self' ws: wss:; frame-ancestors 'none'; "
        "base-uri 'none'; form-action 'self'; object-src 'none'")
+
+
+class NoNulMiddleware:
+    """NUL is never text: no name, title or date holds it, and PostgreSQL cannot store it (a query with
+    it fails). Any request that carries one, in its path, query, form or JSON body, is refused at the
+    door with a sentence and reaches nothing."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if self._carries_nul(request):
+            from django.http import HttpResponseBadRequest
+            from django.utils.translation import gettext
+
+            return HttpResponseBadRequest(gettext("Text may not contain NUL characters."),
+                                          content_type="text/plain; charset=utf-8")
+        return self.get_response(request)
+
+    @staticmethod
+    def _carries_nul(request: HttpRequest) -> bool:
+        if "\x00" in request.path:
+            return True
+        if any("\x00" in k or any("\x00" in v for v in vs) for k, vs in request.GET.lists()):
+            return True
+        if request.content_type == "application/json":
+            return b"\\u0000" in request.body or b"\x00" in request.body
+        if request.method == "POST" and request.content_type in ("application/x-www-form-urlencoded",
+                                                                  "multipart/form-data"):
+            return any("\x00" in k or any("\x00" in v for v in vs) for k, vs in request.POST.lists())
+        return False
 
 
 class SecurityHeadersMiddleware:

@@ -171,3 +171,14 @@ def test_lobby_ids_beyond_any_row_are_refused_plainly(scenario):
     for pid in ("9223372036854775808", "0", "99999999999999999999999"):
         resp = client.post(f"/api/engagements/canada-bilateral/lobby/{pid}/admit")
         assert resp.status_code in (403, 422), (pid, resp.status_code)
+
+
+def test_nul_characters_are_refused_at_the_door(scenario):
+    client = _login(Client(), "protocol")
+    for resp in (client.get("/calendar/", {"ministry": "a\x00b"}),
+                 client.post("/trips/", {"title": "Trip\x00", "slug": "t"}),
+                 client.post("/api/trips", '{"slug": "t", "title": "a\\u0000b", "organizer": "x"}',
+                             content_type="application/json"),
+                 client.get("/engagements/canada%00bilateral/")):
+        assert resp.status_code in (400, 404) and resp.status_code != 500, resp.status_code
+    assert client.get("/calendar/", {"ministry": "a\x00b"}).content.decode() == "Text may not contain NUL characters."
