@@ -30,9 +30,9 @@ class Page(HTMLParser):
         elif tag == "form":
             self.forms.append({"action": a.get("action") or "", "method": (a.get("method") or "get").lower(),
                                "fields": []})
-        elif tag in ("input", "select", "textarea") and self.forms and a.get("name"):
-            if a.get("type") not in ("submit", "hidden", "button", "file"):
-                self.forms[-1]["fields"].append(a["name"])
+        elif (tag in ("input", "select", "textarea") and self.forms and a.get("name")
+              and a.get("type") not in ("submit", "hidden", "button", "file")):
+            self.forms[-1]["fields"].append(a["name"])
 
 
 def _local(base: str, href: str) -> str | None:
