@@ -32,6 +32,18 @@ async def test_protocol_officer_builds_a_trip_and_fixes_a_working_hours_warning(
     # 16 March 2021: Washington is on summer time, Mexico City is not yet. 08:00 in Washington is
     # 06:00 in Mexico City: outside its working hours.
     form = page.locator("form", has=page.get_by_role("heading", name="Add an engagement"))
+    # A mistyped time zone: the server's sentence appears beside the field, and what was typed stays.
+    await form.get_by_label("Title").fill("Early call with Mexico City")
+    await form.get_by_label("Time zone of the times above").fill("America/Mexico_Cty")
+    await form.get_by_label("Date").fill("2021-03-16")
+    await form.get_by_role("button", name="Add engagement").click()
+    error = page.locator("#id_timezone-error")
+    await error.wait_for()
+    assert "Unknown time zone" in await error.inner_text()
+    form = page.locator("form", has=page.get_by_role("heading", name="Add an engagement"))
+    assert await form.get_by_label("Title").input_value() == "Early call with Mexico City"
+    assert await form.get_by_label("Time zone of the times above").get_attribute("aria-invalid") == "true"
+    await form.get_by_label("Time zone of the times above").fill("America/New_York")
     await form.get_by_label("Title").fill("Early call with Mexico City")
     await form.get_by_label("Stop").select_option(label="Mexico City")
     await form.get_by_label("Date").fill("2021-03-16")

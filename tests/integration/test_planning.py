@@ -170,3 +170,37 @@ def test_each_person_sees_pages_in_their_language(scenario):
     chosen = _client("garneau")
     chosen.cookies["django_language"] = "en"
     assert "My engagements" in chosen.get("/").content.decode()
+
+
+def test_titles_in_any_script_and_errors_beside_their_field(scenario):
+    c = _client("protocol")
+    organizer = Person.objects.get(slug="antony-blinken").delegation_id
+    for title in ("Визит в Оттаву", "زيارة إلى أوتاوا", "渥太华访问"):
+        resp = c.post("/trips/", {"title": title, "organizer": organizer})
+        assert resp.status_code == 302, title
+        assert Trip.objects.get(title=title).slug.startswith("trip-")
+    trip = Trip.objects.get(title="渥太华访问")
+    people = [Person.objects.get(slug=s).pk for s in ("antony-blinken", "marc-garneau")]
+    bad = c.post(f"/trips/{trip.slug}/engagements", {
+        "title": "Переговоры", "kind": "bilateral", "host": trip.organizer_id, "date": "2021-03-15",
+        "start": "10:00", "duration": "60", "timezone": "Mars/Olympus", "participants": people},
+        HTTP_HX_REQUEST="true")
+    page = bad.content.decode()
+    assert bad.status_code == 400 and 'value="Переговоры"' in page  # what was typed is kept
+    assert 'aria-invalid="true"' in page and 'aria-describedby="id_timezone-error"' in page
+    assert 'id="id_timezone-error"' in page and "Unknown time zone" in page
+    ok = c.post(f"/trips/{trip.slug}/engagements", {
+        "title": "Переговоры", "kind": "bilateral", "host": trip.organizer_id, "date": "2021-03-15",
+        "start": "10:00", "duration": "60", "timezone": "America/New_York", "participants": people},
+        HTTP_HX_REQUEST="true")
+    assert ok.status_code == 200 and Engagement.objects.filter(title="Переговоры").exists()
+
+
+def test_a_refused_move_is_said_on_the_trip_page(scenario):
+    c = _client("protocol")
+    before = Engagement.objects.get(slug="mexico-bilateral").starts_at
+    resp = c.post("/engagements/mexico-bilateral/reschedule", {"starts_at": "0001-01-01T00:00:00+00:00"},
+                  HTTP_HX_REQUEST="true")
+    assert resp.status_code == 400 and 'id="trip-body"' in resp.content.decode()
+    assert "Nothing was moved" in resp.content.decode()
+    assert Engagement.objects.get(slug="mexico-bilateral").starts_at == before

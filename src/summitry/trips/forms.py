@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -20,27 +21,44 @@ TIMEZONES = [("America/New_York", "Washington (America/New_York)"), ("America/To
              ("America/Mexico_City", "Mexico City (America/Mexico_City)")]
 
 
-class TripForm(forms.Form):
+class PlanningForm(forms.Form):
+    """Errors are shown beside their field and announced with it (``aria-invalid``, ``aria-describedby``)."""
+
+    def full_clean(self) -> None:
+        super().full_clean()
+        for name in self.errors:
+            if name in self.fields:
+                self.fields[name].widget.attrs.update({
+                    "aria-invalid": "true", "aria-describedby": f"{self[name].id_for_label}-error"})
+
+
+def slug_for(title: str, prefix: str) -> str:
+    """The address of a trip or engagement: from its title where it has Latin letters or digits, otherwise
+    (a title in Cyrillic, Arabic or Chinese) a short random one: a title in any script is a title."""
+    return slugify(title)[:50].strip("-") or f"{prefix}-{secrets.token_hex(4)}"
+
+
+class TripForm(PlanningForm):
     title = forms.CharField(label=_("Title"), max_length=200)
     organizer = forms.ModelChoiceField(label=_("Organizing delegation"), queryset=Delegation.objects.all())
     traveller = forms.ModelChoiceField(label=_("Traveller"), queryset=Person.objects.all(), required=False)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        slug = slugify(data.get("title", ""))[:50]
-        if not slug:
-            raise forms.ValidationError(_("Give the trip a title with letters or digits."))
+        if not data.get("title", "").strip():
+            return data
+        slug = slug_for(data["title"], "trip")
         if Trip.objects.filter(slug=slug).exists():
             raise forms.ValidationError(_("A trip with this title exists already."))
         data["slug"] = slug
         return data
 
 
-class StopForm(forms.Form):
+class StopForm(PlanningForm):
     country = forms.ModelChoiceField(label=_("Country"), queryset=Country.objects.all())
 
 
-class EngagementForm(forms.Form):
+class EngagementForm(PlanningForm):
     title = forms.CharField(label=_("Title"), max_length=200)
     kind = forms.ChoiceField(label=_("Kind"), choices=Engagement.Kind.choices)
     stop = forms.ModelChoiceField(label=_("Stop"), queryset=Stop.objects.none(), required=False)
@@ -73,9 +91,7 @@ class EngagementForm(forms.Form):
             return data
         starts = datetime.combine(data["date"], data["start"]).replace(tzinfo=zone(data["timezone"]))
         data["starts_at"], data["ends_at"] = starts, starts + timedelta(minutes=data["duration"])
-        slug = slugify(data["title"])[:50]
-        if not slug:
-            raise forms.ValidationError(_("Give the engagement a title with letters or digits."))
+        slug = slug_for(data["title"], "engagement")
         if Engagement.objects.filter(slug=slug).exists():
             raise forms.ValidationError(_("An engagement with this title exists already."))
         data["slug"] = slug

@@ -95,6 +95,7 @@ def _trip_context(request: HttpRequest, trip: Trip, **forms: Any) -> dict[str, A
     may_plan = access.may_read_plans(request.user)
     return {"trip": trip, "may_plan": may_plan, "timezones": TIMEZONES,
             "stop_form": forms.get("stop_form") or StopForm(),
+            "reschedule_error": forms.get("reschedule_error", ""),
             "engagement_form": forms.get("engagement_form") or EngagementForm(trip=trip, initial={
                 "host": trip.organizer, "timezone": trip.organizer.country.timezone}),
             **_timeline(trip, _viewer_tz(request))}
@@ -147,8 +148,11 @@ def engagement_reschedule(request: HttpRequest, slug: str) -> HttpResponse:
     try:
         starts = datetime.fromisoformat(request.POST.get("starts_at", ""))
         services.reschedule(e, starts)
-    except (ValueError, exchange.PlanError):
-        return HttpResponseBadRequest(_("That is not a valid start time."))
+    except (ValueError, exchange.PlanError) as exc:
+        problem = str(exc) if isinstance(exc, exchange.PlanError) else _("That is not a valid start time.")
+        if e.trip is not None:  # said where the officer is: on the trip's page, nothing moved
+            return _trip_body(request, e.trip, 400, reschedule_error=problem)
+        return HttpResponseBadRequest(problem)
     if e.trip is not None:
         return _trip_body(request, e.trip)
     return redirect("engagement", e.slug)
