@@ -34,6 +34,8 @@ class NoNulMiddleware:
             return True
         if any("\x00" in k or any("\x00" in v for v in vs) for k, vs in request.GET.lists()):
             return True
+        if request.method in ("POST", "PUT", "PATCH"):
+            _ = request.body  # read once and kept: the views may read it again, and the form parser reads from it
         if request.content_type == "application/json":
             return b"\\u0000" in request.body or b"\x00" in request.body
         if request.method == "POST" and request.content_type in ("application/x-www-form-urlencoded",
