@@ -40,6 +40,19 @@ def record(action: str, *, actor: str = "system", engagement: str = "", subject:
     return entry
 
 
+SAMPLED_FIRST = 20  # of each attempt's kind and author: the first ones, then every hundredth
+_attempts: dict[tuple[str, object], int] = {}
+
+
+def record_attempt(action: str, key: object, **fields: Any) -> AuditEntry | None:
+    """Record a refused attempt, sampled per ``key`` (a grant, a user and engagement) in this process, so
+    that attempts show in the audit but a flood of them cannot fill it. ``count`` says how many so far."""
+    n = _attempts[(action, key)] = _attempts.get((action, key), 0) + 1
+    if n <= SAMPLED_FIRST or n % 100 == 0:
+        return record(action, count=n, **fields)
+    return None
+
+
 @dataclass(frozen=True)
 class Verdict:
     ok: bool

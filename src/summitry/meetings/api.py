@@ -10,7 +10,7 @@ from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.security import django_auth
 
-from summitry.audit.log import record
+from summitry.audit.log import record_attempt
 from summitry.audit.signals import client_ip
 from summitry.domain.access import SegmentKind
 from summitry.domain.interpretation import AirAction
@@ -146,18 +146,12 @@ async def _engagement(slug: str) -> Engagement:
         raise HttpError(404, "No such engagement.") from None
 
 
-REFUSALS_RECORDED = 20  # per user and engagement in this process: attempts are audited, floods are not
-_refusals: dict[tuple[str, str], int] = {}
-
-
 async def _refuse(request: HttpRequest, slug: str, exc: access.NotAllowed) -> HttpError:
     """A 403 with its sentence, recorded in the audit under whoever asked (never whom they named)."""
     user = await request.auser()
     actor = user.get_username() if user.is_authenticated else "anonymous"
-    n = _refusals[(actor, slug)] = _refusals.get((actor, slug), 0) + 1
-    if n <= REFUSALS_RECORDED or n % 100 == 0:
-        await sync_to_async(record)("meeting_refused", actor=actor, engagement=slug, reason=exc.reason,
-                                    path=request.path[:200], ip=client_ip(request), count=n)
+    await sync_to_async(record_attempt)("meeting_refused", (actor, slug), actor=actor, engagement=slug,
+                                        reason=exc.reason, path=request.path[:200], ip=client_ip(request))
     return HttpError(403, MESSAGES.get(exc.reason, "Not allowed."))
 
 

@@ -13,7 +13,7 @@ from typing import Any
 from asgiref.sync import sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer, AsyncWebsocketConsumer
 
-from summitry.audit.log import record
+from summitry.audit.log import record_attempt
 from summitry.domain.access import Role, SegmentKind, allowed_in, may_admit, rights_for
 from summitry.media.allowlist import Refused
 from summitry.media.errors import JanusUnavailable
@@ -182,10 +182,6 @@ class RoomPresenceConsumer(AsyncJsonWebsocketConsumer):
         await self._refresh()
 
 
-REFUSALS_RECORDED = 20  # per grant: the first ones, then every hundredth, so an attack cannot flood the audit
-_refusals: dict[int, int] = {}
-
-
 class JanusRelayConsumer(AsyncWebsocketConsumer):
     """Carries one participant's Janus API traffic for their current grant, and cuts it when the
     grant is revoked (leaving, a closed segment, the end of the engagement)."""
@@ -224,10 +220,9 @@ class JanusRelayConsumer(AsyncWebsocketConsumer):
             await interpretation.note_channel(grant.pk, room)
 
         async def on_refusal(refused: Refused) -> None:
-            n = _refusals[grant.pk] = _refusals.get(grant.pk, 0) + 1
-            if n <= REFUSALS_RECORDED or n % 100 == 0:
-                await sync_to_async(record)("relay_refused", actor=actor, engagement=slug, subject=subject,
-                                            grant=grant.pk, verb=refused.verb, reason=refused.reason, count=n)
+            await sync_to_async(record_attempt)("relay_refused", grant.pk, actor=actor, engagement=slug,
+                                                subject=subject, grant=grant.pk, verb=refused.verb,
+                                                reason=refused.reason)
 
         self.relay = Relay(janus_settings().ws_url, relay_grant, on_session=on_session, on_refusal=on_refusal,
                            on_channel=on_channel)

@@ -65,7 +65,6 @@ def access_trip(user: User, slug: str, trips: QuerySet[Trip] | None = None) -> T
     return trip
 
 
-_own_participations = own_participations  # a guest reaches only the engagements it was invited to
 
 
 def visible_engagements(user: User, engagements: QuerySet[Engagement]) -> QuerySet[Engagement]:
@@ -74,7 +73,7 @@ def visible_engagements(user: User, engagements: QuerySet[Engagement]) -> QueryS
         return engagements.none()
     if may_read_plans(user):
         return engagements
-    return engagements.filter(pk__in=_own_participations(user).values("engagement"))
+    return engagements.filter(pk__in=own_participations(user).values("engagement"))
 
 
 def access_engagement(user: User, slug: str, engagements: QuerySet[Engagement] | None = None) -> Engagement:
@@ -90,14 +89,14 @@ def participation_in(user: User, engagement: Engagement) -> Participation | None
     """The user's own participation in the engagement (a guest's only where invited), or None."""
     if not user.is_authenticated:
         return None
-    return _own_participations(user).filter(engagement=engagement).select_related("person").first()
+    return own_participations(user).filter(engagement=engagement).select_related("person").first()
 
 
 def access_participation(user: User, slug: str) -> Participation:
     """The user's own participation (for what is personal: the invitation file), even for the protocol office."""
     if not user.is_authenticated:
         raise NoAccess(404, "No such engagement, or you do not take part in it.")
-    participation = _own_participations(user).filter(engagement__slug=slug).select_related(
+    participation = own_participations(user).filter(engagement__slug=slug).select_related(
         "person__delegation__country", "engagement__host__country").first()
     if participation is None:
         raise NoAccess(404, "No such engagement, or you do not take part in it.")
