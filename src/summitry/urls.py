@@ -15,6 +15,8 @@ urlpatterns = [
     path("engagements/<slug:slug>/", trip_views.engagement_detail, name="engagement"),
     path("engagements/<slug:slug>/invitation.ics", trip_views.engagement_ics, name="engagement_ics"),
     path("engagements/<slug:slug>/reschedule", trip_views.engagement_reschedule, name="engagement_reschedule"),
+    path("engagements/<slug:slug>/guests/", include("summitry.accounts.guest_urls")),
+    path("directory/", include("summitry.accounts.directory_urls")),
     path("trips/", trip_views.trip_list, name="trips"),
     path("trips/import", trip_views.plan_import, name="plan_import"),
     path("trips/<slug:slug>/", trip_views.trip_detail, name="trip"),

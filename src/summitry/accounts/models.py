@@ -65,6 +65,8 @@ class Person(models.Model):
     language = models.CharField(_("language"), max_length=8, default="en")
     timezone = models.CharField(_("time zone"), max_length=64, blank=True,
                                 help_text=_("Empty: the time zone of the delegation's capital."))
+    email = models.EmailField(_("email"), blank=True,
+                              help_text=_("Where invitations, updates and cancellations are sent."))
     calendar_token = models.CharField(max_length=43, unique=True, default=_calendar_token, editable=False)
 
     class Meta:

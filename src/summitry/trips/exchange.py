@@ -8,14 +8,16 @@ people that are already in the database.
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import date, datetime, time
 from typing import Any, Literal
 
 from asgiref.sync import async_to_sync
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
 from django.db import transaction
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from summitry.accounts.models import Country, Delegation, Person
 from summitry.domain.access import Role
@@ -86,16 +88,36 @@ class PersonIn(_In):
     rank: int = Field(default=100, ge=0, le=1000)
     language: Literal["en", "fr", "es"] = "en"
     timezone: str = ""
+    email: str | None = Field(default=None, max_length=254,
+                              description="where invitations go; absent keeps the address Summitry has")
 
     @field_validator("timezone")
     @classmethod
     def _zone(cls, v: str) -> str:
         return _check_zone(v) if v else v
 
+    @field_validator("email")
+    @classmethod
+    def _email(cls, v: str | None) -> str | None:
+        if v:
+            try:
+                validate_email(v)
+            except DjangoValidationError:
+                raise ValueError("not an email address") from None
+        return v
+
 
 class StopIn(_In):
     country: str
     title: str = ""
+    arrives: date | None = Field(default=None, description="first day at this stop (the capital's date)")
+    departs: date | None = Field(default=None, description="last day at this stop")
+
+    @model_validator(mode="after")
+    def _in_order(self) -> StopIn:
+        if self.arrives and self.departs and self.departs < self.arrives:
+            raise ValueError("a stop's departure comes on or after its arrival")
+        return self
 
 
 class TripIn(_In):
@@ -218,6 +240,8 @@ def load(data: Any) -> dict[str, int]:
                     user.set_password(plan.demo_password)
                     user.save(update_fields=["password"])
             linked = {"user": user} if user is not None else {}  # never unlink an account the plan does not name
+            if p.email is not None:  # nor forget an address it does not mention
+                linked["email"] = p.email
             people[p.slug] = Person.objects.update_or_create(slug=p.slug, defaults={
                 **linked, "delegation": delegations.get(p.delegation, "delegation", f"people.{i}"),
                 "given_name": p.given_name, "family_name": p.family_name, "honorific": p.honorific,
@@ -239,7 +263,8 @@ def load(data: Any) -> dict[str, int]:
             trip.stops.exclude(order__lte=len(t.stops)).delete()
             for n, s in enumerate(t.stops, start=1):
                 Stop.objects.update_or_create(trip=trip, order=n, defaults={
-                    "country": countries.get(s.country, "country", f"{where}.stops.{n - 1}"), "title": s.title})
+                    "country": countries.get(s.country, "country", f"{where}.stops.{n - 1}"), "title": s.title,
+                    "arrives_on": s.arrives, "departs_on": s.departs})
             trips[t.slug] = trip
         for i, e in enumerate(plan.engagements):
             _load_engagement(e, f"engagements.{i} ({e.slug})", delegations, people, trips)
@@ -323,10 +348,14 @@ def export_trip(trip: Trip) -> dict[str, Any]:
                         for d in sorted(delegations, key=lambda d: d.slug)],
         "people": [{"slug": p.slug, "delegation": p.delegation.slug, "given_name": p.given_name,
                     "family_name": p.family_name, "honorific": p.honorific, "title": p.title, "rank": p.rank,
-                    "language": p.language, "timezone": p.timezone} for p in sorted(people, key=lambda p: p.slug)],
+                    "language": p.language, "timezone": p.timezone, **({"email": p.email} if p.email else {})}
+                   for p in sorted(people, key=lambda p: p.slug)],
         "trips": [{"slug": trip.slug, "title": trip.title, "organizer": trip.organizer.slug,
                    "traveller": trip.traveller.slug if trip.traveller else None, "description": trip.description,
-                   "stops": [{"country": s.country.code, "title": s.title} for s in trip.stops.all()]}],
+                   "stops": [{"country": s.country.code, "title": s.title,
+                              **({"arrives": s.arrives_on.isoformat()} if s.arrives_on else {}),
+                              **({"departs": s.departs_on.isoformat()} if s.departs_on else {})}
+                             for s in trip.stops.all()]}],
         "engagements": [{
             "slug": e.slug, "title": e.title, "kind": e.kind, "host": e.host.slug,
             "timezone": e.host.country.timezone, "starts": wall(e.starts_at, e.host.country.timezone),

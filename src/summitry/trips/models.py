@@ -28,6 +28,8 @@ class Stop(models.Model):
     country = models.ForeignKey(Country, on_delete=models.PROTECT, related_name="+")
     order = models.PositiveSmallIntegerField(default=1)
     title = models.CharField(_("title"), max_length=200, blank=True)
+    arrives_on = models.DateField(_("arrives on"), null=True, blank=True)
+    departs_on = models.DateField(_("departs on"), null=True, blank=True)
 
     class Meta:
         ordering = ["trip", "order"]
