@@ -141,6 +141,32 @@ if os.environ.get("SUMMITRY_TLS") == "1":
 
 CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
+# --- Mail (invitations, updates, cancellations, guest links) -----------------------------------
+# With SUMMITRY_EMAIL_HOST set, mail goes out by SMTP. Without it (a fresh machine, the demo) each message
+# is written to a file in <data dir>/mail/, so that nothing fails for want of a server and what would have
+# been sent can be read there. SUMMITRY_EMAIL_BACKEND=smtp|file|console chooses explicitly.
+_EMAIL_BACKENDS = {"smtp": "django.core.mail.backends.smtp.EmailBackend",
+                   "file": "django.core.mail.backends.filebased.EmailBackend",
+                   "console": "django.core.mail.backends.console.EmailBackend"}
+_email_backend = os.environ.get("SUMMITRY_EMAIL_BACKEND", "smtp" if os.environ.get("SUMMITRY_EMAIL_HOST") else "file")
+if _email_backend not in _EMAIL_BACKENDS:
+    raise ValueError(f"SUMMITRY_EMAIL_BACKEND: one of {', '.join(_EMAIL_BACKENDS)}, not {_email_backend!r}")
+EMAIL_BACKEND = _EMAIL_BACKENDS[_email_backend]
+EMAIL_FILE_PATH = DATA_DIR / "mail"
+EMAIL_HOST = os.environ.get("SUMMITRY_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("SUMMITRY_EMAIL_PORT", "587"))
+EMAIL_HOST_USER = os.environ.get("SUMMITRY_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("SUMMITRY_EMAIL_PASSWORD", "")
+# starttls (port 587, the default), ssl (implicit TLS, port 465) or none (a relay on the same machine)
+_email_security = os.environ.get("SUMMITRY_EMAIL_SECURITY", "starttls")
+if _email_security not in ("starttls", "ssl", "none"):
+    raise ValueError(f"SUMMITRY_EMAIL_SECURITY: starttls, ssl or none, not {_email_security!r}")
+EMAIL_USE_TLS = _email_security == "starttls"
+EMAIL_USE_SSL = _email_security == "ssl"
+EMAIL_TIMEOUT = int(os.environ.get("SUMMITRY_EMAIL_TIMEOUT", "10"))  # seconds: a planning write never waits long
+DEFAULT_FROM_EMAIL = os.environ.get("SUMMITRY_EMAIL_FROM", "Summitry protocol office <protocol@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
 # --- Janus -------------------------------------------------------------------------------------
 JANUS = {
     "RUN_DIR": Path(os.environ.get("SUMMITRY_JANUS_RUN_DIR", DATA_DIR / "janus")),

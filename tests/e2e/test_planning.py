@@ -27,7 +27,7 @@ async def test_protocol_officer_builds_a_trip_and_fixes_a_working_hours_warning(
     for country, stop in (("Mexico", "1. Mexico City"), ("Canada", "2. Ottawa")):
         await page.get_by_label("Country").select_option(label=country)
         await page.get_by_role("button", name="Add stop").click()
-        await page.get_by_text(stop).wait_for()
+        await page.get_by_text(stop, exact=True).wait_for()
 
     # 16 March 2021: Washington is on summer time, Mexico City is not yet. 08:00 in Washington is
     # 06:00 in Mexico City: outside its working hours.

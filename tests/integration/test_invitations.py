@@ -90,6 +90,7 @@ def _refusals():
 def test_no_invitation_for_a_person_who_has_an_account(guest):
     """An invitation would sign its holder in as that account, past its password and second factor."""
     host = Client(REMOTE_ADDR="192.0.2.10")
+    host.cookies["django_language"] = "en"  # the minister reads French; the sentence checked is the English one
     host.login(username="garneau", password=PASSWORD)
     resp = host.post("/api/engagements/canada-bilateral/invitations", {"person": "antony-blinken"},
                      content_type="application/json")

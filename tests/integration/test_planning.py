@@ -69,7 +69,7 @@ def test_building_a_trip_with_forms(scenario):
     ok = c.post(f"/trips/{trip.slug}/engagements", {
         "title": "Talks", "kind": "bilateral", "host": trip.organizer_id, "date": "2021-03-15",
         "start": "10:00", "duration": "60", "timezone": "America/New_York", "participants": people,
-        "stop": trip.stops.get().pk}, HTTP_HX_REQUEST="true")
+        "stop": trip.stops.get().pk, "languages": ["en"]}, HTTP_HX_REQUEST="true")
     assert ok.status_code == 200, ok.content.decode()[:2000]
     talks = Engagement.objects.get(slug="talks")
     assert talks.starts_at.astimezone(NY).hour == 10  # 10:00 EDT, the day after the US changed clocks
@@ -157,7 +157,10 @@ def test_export_then_import_through_the_pages(scenario):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     upload = SimpleUploadedFile("plan.json", json.dumps(data).encode(), content_type="application/json")
-    assert c.post("/trips/import", {"plan": upload}).status_code == 302
+    preview = c.post("/trips/import", {"plan": upload})
+    assert preview.status_code == 200 and Trip.objects.get(slug="first-virtual-trip").title != "Renamed"
+    signed = preview.content.decode().split('name="plan" value="')[1].split('"')[0]
+    assert c.post("/trips/import/confirm", {"plan": signed}).status_code == 302
     assert Trip.objects.get(slug="first-virtual-trip").title == "Renamed"
     broken = SimpleUploadedFile("plan.json", b"{not json", content_type="application/json")
     resp = c.post("/trips/import", {"plan": broken})
@@ -191,8 +194,8 @@ def test_titles_in_any_script_and_errors_beside_their_field(scenario):
     assert 'id="id_timezone-error"' in page and "Unknown time zone" in page
     ok = c.post(f"/trips/{trip.slug}/engagements", {
         "title": "Переговоры", "kind": "bilateral", "host": trip.organizer_id, "date": "2021-03-15",
-        "start": "10:00", "duration": "60", "timezone": "America/New_York", "participants": people},
-        HTTP_HX_REQUEST="true")
+        "start": "10:00", "duration": "60", "timezone": "America/New_York", "participants": people,
+        "languages": ["en"]}, HTTP_HX_REQUEST="true")
     assert ok.status_code == 200 and Engagement.objects.filter(title="Переговоры").exists()
 
 

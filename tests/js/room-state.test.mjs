@@ -23,6 +23,12 @@ test("feeds not on the roster are never shown", () => {
   assert.equal(s.person(999).name, "Unknown participant");
 });
 
+test("the placeholder for a feed not on the roster is named in the page's language", () => {
+  const s = new RoomState(roster, 10, "Participant inconnu");
+  assert.equal(s.person(999).name, "Participant inconnu");
+  assert.equal(s.person(999).initials, "?");
+});
+
 test("a feed that leaves is removed", () => {
   const s = new RoomState(roster, 10);
   s.add(30); s.add(20);

@@ -4,12 +4,14 @@ one engagement.
 
 An invitation is for a guest without an account, nothing more: it is refused, when it is made and
 when it is redeemed, for a person who has a real (non-guest) account, and it stops working when the
-engagement has ended or was cancelled. Redeeming never signs anyone in as an existing real account."""
+engagement has ended or was cancelled, or when the protocol office revokes it (a used link's guest then
+loses the engagement's pass). Redeeming never signs anyone in as an existing real account."""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.contrib.auth import get_user_model
@@ -28,8 +30,8 @@ GUEST_PREFIX = "guest-"
 
 
 class InvitationError(Exception):
-    """Why a link does not work, or cannot be made: ``unknown``, ``used``, ``expired``, ``ended``,
-    ``cancelled`` or ``has_account``. ``invitation`` is the link's row when it is known."""
+    """Why a link does not work, or cannot be made: ``unknown``, ``revoked``, ``used``, ``expired``,
+    ``ended``, ``cancelled`` or ``has_account``. ``invitation`` is the link's row when it is known."""
 
     def __init__(self, reason: str, invitation: Invitation | None = None) -> None:
         super().__init__(reason)
@@ -49,8 +51,12 @@ def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def _has_real_account(person: Person) -> bool:
+def has_real_account(person: Person) -> bool:
+    """The person signs in with an account of their own (not a guest one): no invitation for them."""
     return person.user is not None and not is_guest(person.user)
+
+
+_has_real_account = has_real_account
 
 
 def _over(participation: Participation) -> str:
@@ -82,6 +88,8 @@ def invite(participation: Participation, created_by: str, lifetime: timedelta = 
 
 
 def _check(inv: Invitation) -> None:
+    if inv.revoked_at is not None:
+        raise InvitationError("revoked", inv)
     if inv.used_at is not None:
         raise InvitationError("used", inv)
     if inv.expires_at <= timezone.now():
@@ -136,3 +144,47 @@ def record_refusal(exc: InvitationError, *, actor: str, ip: str, stage: str) -> 
     inv = exc.invitation
     record("invitation_refused", actor=actor, engagement=inv.participation.engagement.slug if inv else "",
            subject=inv.participation.person.slug if inv else "", reason=exc.reason, stage=stage, ip=ip)
+
+
+def state_of(inv: Invitation) -> str:
+    """Where the link stands: ``revoked``, ``used``, ``expired`` or ``open`` (it may still be used,
+    unless the engagement is over or the person got an account, which ``lookup`` says)."""
+    if inv.revoked_at is not None:
+        return "revoked"
+    if inv.used_at is not None:
+        return "used"
+    if inv.expires_at <= timezone.now():
+        return "expired"
+    return "open"
+
+
+@dataclass(frozen=True)
+class Revoked:
+    invitation: Invitation
+    pass_ended: bool  # the link had been used: its guest's pass for the engagement is gone
+
+
+def revoke(invitation_id: int, participation: Participation, revoked_by: str, ip: str = "") -> Revoked:
+    """Withdraw one of the participant's links: it no longer redeems. A link that was used ends its
+    guest's pass for the engagement (their live media is cut by the caller, after commit, through
+    ``meetings.services``). A link not theirs (``unknown``) or revoked already (``revoked``) is refused
+    with InvitationError, and audited."""
+    slug, subject = participation.engagement.slug, participation.person.slug
+    with transaction.atomic():
+        inv = (Invitation.objects.select_for_update(of=("self",)).select_related("participation__engagement")
+               .filter(pk=invitation_id, participation=participation).first())
+        refusal = "unknown" if inv is None else "revoked" if inv.revoked_at is not None else ""
+        ended = 0
+        if inv is not None and not refusal:
+            inv.revoked_at, inv.revoked_by = timezone.now(), revoked_by
+            inv.save(update_fields=["revoked_at", "revoked_by"])
+            user = Person.objects.select_related("user").get(pk=participation.person_id).user
+            if inv.used_at is not None and user is not None and is_guest(user):
+                ended, _ = GuestPass.objects.filter(user=user, engagement=participation.engagement).delete()
+            record("invitation_revoked", actor=revoked_by, engagement=slug, subject=subject, invitation=inv.pk,
+                   used=inv.used_at is not None, pass_ended=bool(ended), ip=ip)
+    if refusal or inv is None:
+        record("invitation_refused", actor=revoked_by, engagement=slug, subject=subject, reason=refusal,
+               stage="revoke", invitation=invitation_id, ip=ip)
+        raise InvitationError(refusal or "unknown", inv)
+    return Revoked(inv, bool(ended))

@@ -95,6 +95,9 @@ class Invitation(models.Model):
     created_by = models.CharField(max_length=150)
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True,
+                                      help_text="Withdrawn by the protocol office: the link no longer works")
+    revoked_by = models.CharField(max_length=150, blank=True)
 
     def __str__(self) -> str:
         return f"invitation for {self.participation}"

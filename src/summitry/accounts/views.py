@@ -29,6 +29,7 @@ PROBLEMS = {
     "expired": _("This invitation link has expired. Ask the host's protocol office for a new one."),
     "ended": _("This invitation link no longer works: the engagement has ended."),
     "cancelled": _("This invitation link no longer works: the engagement was cancelled."),
+    "revoked": _("This invitation link was revoked by the host's protocol office. Ask them for a new one."),
     "has_account": _("This invitation link is for a guest without an account, and the person invited has "
                      "an account now. Sign in with that account instead."),
 }

@@ -7,10 +7,11 @@ source of truth: Mexico City kept summer time until 2022, the US changed clocks 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
+from typing import NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import holidays as holiday_calendars
@@ -111,10 +112,14 @@ class Party:
 
 @lru_cache(maxsize=256)
 def _holiday_calendar(country: str, subdivision: str | None, year: int) -> holiday_calendars.HolidayBase:
-    try:
-        return holiday_calendars.country_holidays(country, subdiv=subdivision, years=year)
-    except NotImplementedError:
-        return holiday_calendars.HolidayBase()
+    """The country's calendar for its capital's region; its national one when the region is unknown to
+    the calendar (a region mistyped, or a country without regions), never none at all."""
+    for subdiv in dict.fromkeys((subdivision, None)):
+        try:
+            return holiday_calendars.country_holidays(country, subdiv=subdiv, years=year)
+        except NotImplementedError:
+            continue
+    return holiday_calendars.HolidayBase()
 
 
 def holiday(country: str, day: date, subdivision: str | None = None) -> str | None:
@@ -124,12 +129,14 @@ def holiday(country: str, day: date, subdivision: str | None = None) -> str | No
 
 @dataclass(frozen=True)
 class PlanWarning:
-    """Something a protocol officer must look at. ``code`` is stable; ``message`` is for people."""
+    """Something a protocol officer must look at. ``code`` is stable; ``message`` is for people;
+    ``related`` is the other engagement of a double booking."""
 
     code: str
     engagement: str
     message: str
     subject: str = ""
+    related: str = ""
 
 
 @dataclass(frozen=True)
@@ -170,37 +177,45 @@ def _schedules(bookings: Sequence[Booking], interpreters: bool = False) -> dict[
     return by_person
 
 
-def double_bookings(bookings: Sequence[Booking]) -> list[PlanWarning]:
-    """People booked into overlapping engagements (each pair reported once)."""
+def double_bookings(bookings: Sequence[Booking], concerning: Collection[str] | None = None) -> list[PlanWarning]:
+    """People booked into overlapping engagements, each pair reported once: on the later engagement, or
+    on the one of the pair that is among ``concerning`` (the engagements a page or a trip is about; the
+    others are there only as what their people also attend). Pairs of two others are not reported."""
     out = []
     for person, mine in _schedules(bookings).items():
         for i, a in enumerate(mine):
             for b in mine[i + 1:]:
                 if b.interval.start >= a.interval.end:
                     break
-                out.append(PlanWarning("double_booked", b.key, f"{person} is in both {a.title} and {b.title}", person))
+                on, other = (b, a) if concerning is None or b.key in concerning else (a, b)
+                if concerning is None or on.key in concerning:
+                    out.append(PlanWarning("double_booked", on.key, f"{person} is in both {a.title} and {b.title}",
+                                           person, other.key))
     return out
 
 
 def interpreter_breaks(bookings: Sequence[Booking], *, max_stretch: timedelta = timedelta(minutes=90),
-                       min_break: timedelta = timedelta(minutes=15)) -> list[PlanWarning]:
-    """An interpreter working more than ``max_stretch`` without a break of at least ``min_break``."""
+                       min_break: timedelta = timedelta(minutes=15),
+                       concerning: Collection[str] | None = None) -> list[PlanWarning]:
+    """An interpreter working more than ``max_stretch`` without a break of at least ``min_break``: on the
+    stretch's last engagement, or its last among ``concerning`` (none if it has none)."""
     out = []
     for person, mine in _schedules(bookings, interpreters=True).items():
+        stretch: list[Booking] = [mine[0]]
         stretch_start, stretch_end = mine[0].interval.start, mine[0].interval.end
-        last = mine[0]
         following: list[Booking | None] = [*mine[1:], None]
         for nxt in following:
             if nxt is not None and nxt.interval.start - stretch_end < min_break:
                 stretch_end = max(stretch_end, nxt.interval.end)
-                last = nxt
+                stretch.append(nxt)
                 continue
-            if stretch_end - stretch_start > max_stretch:
-                out.append(PlanWarning("interpreter_no_break", last.key,
+            on = [b for b in stretch if concerning is None or b.key in concerning]
+            if stretch_end - stretch_start > max_stretch and on:
+                out.append(PlanWarning("interpreter_no_break", on[-1].key,
                                    f"{person} interprets {_minutes(stretch_end - stretch_start)} min without a "
                                    f"{_minutes(min_break)}-minute break", person))
             if nxt is not None:
-                stretch_start, stretch_end, last = nxt.interval.start, nxt.interval.end, nxt
+                stretch, stretch_start, stretch_end = [nxt], nxt.interval.start, nxt.interval.end
     return out
 
 
@@ -208,13 +223,16 @@ def _minutes(delta: timedelta) -> int:
     return int(delta.total_seconds() // 60)
 
 
-def check(bookings: Sequence[Booking]) -> list[PlanWarning]:
-    """Every warning for a set of engagements."""
+def check(bookings: Sequence[Booking], concerning: Collection[str] | None = None) -> list[PlanWarning]:
+    """Every warning for a set of engagements; with ``concerning``, only those about the engagements of
+    these keys, the other bookings counting only as what their people also attend (another trip's, or
+    none's: a double booking across trips is reported on the side concerned)."""
     out: list[PlanWarning] = []
     for b in bookings:
-        out.extend(party_warnings(b))
-    out.extend(double_bookings(bookings))
-    out.extend(interpreter_breaks(bookings))
+        if concerning is None or b.key in concerning:
+            out.extend(party_warnings(b))
+    out.extend(double_bookings(bookings, concerning))
+    out.extend(interpreter_breaks(bookings, concerning=concerning))
     return out
 
 
@@ -277,33 +295,221 @@ def _subtract(windows: list[Window], busy: Sequence[Interval]) -> list[Window]:
     return out
 
 
-def suggest_slots(q: SlotQuery) -> list[Interval]:
-    """Start times, earliest first, when every party is within working hours on a working day that is
-    not a public holiday for it, and none of the people concerned is busy. Starts fall on multiples of
-    ``step`` from midnight of the first day on the first party's clocks; suggested slots do not overlap.
+class Outside(NamedTuple):
+    """How far a slot falls outside one party's working hours: the minutes by which its working day
+    would have to start earlier or end later (or move from a day off) to hold the whole slot."""
 
-    Computed by intersecting each party's working windows and removing busy times, so the cost grows
-    with parties x days, not with the number of candidate start times."""
+    party: str
+    minutes: int
+
+
+class OnHoliday(NamedTuple):
+    """A public holiday that a slot falls on for one party."""
+
+    party: str
+    name: str
+
+
+@dataclass(frozen=True)
+class SlotSuggestion:
+    """A suggested slot and what is wrong with it, if anything: ``outside`` lists, in the query's order
+    of parties, each party the slot falls outside working hours for (never with zero minutes), and
+    ``holidays`` each party whose public holiday it falls on (offered only once no free slot clear of
+    holidays is left)."""
+
+    interval: Interval
+    outside: tuple[Outside, ...] = ()
+    holidays: tuple[OnHoliday, ...] = ()
+
+    @property
+    def fits(self) -> bool:
+        """Every party within working hours on a working day that is not a public holiday for it."""
+        return not self.outside and not self.holidays
+
+    @property
+    def start(self) -> datetime:
+        return self.interval.start
+
+    @property
+    def end(self) -> datetime:
+        return self.interval.end
+
+    @property
+    def minutes_outside(self) -> int:
+        return sum(o.minutes for o in self.outside)
+
+    @property
+    def worst(self) -> int:
+        """The most minutes outside for any single party."""
+        return max((o.minutes for o in self.outside), default=0)
+
+    @property
+    def rank(self) -> tuple[int, int, int, datetime]:
+        """The order of suggestions: fewest parties on a holiday, then fewest minutes outside working
+        hours summed over the parties, then the smallest worst single party, then the earliest."""
+        return len(self.holidays), self.minutes_outside, self.worst, self.interval.start
+
+
+def suggest_slots(q: SlotQuery) -> list[SlotSuggestion]:
+    """Up to ``limit`` slots of the query's duration, best first (``SlotSuggestion.rank``), never during
+    a busy interval and never overlapping each other. Slots where every party fits come first, earliest
+    first; when fewer than ``limit`` fit, the least-bad of the others follow. Starts fall on multiples of
+    ``step`` from midnight of the first day on the first party's clocks, and slots end by midnight after
+    the last day. The list is empty only when there are no parties, or when every such start is busy.
+
+    Fitting slots are found by intersecting each party's working windows and removing busy times, so the
+    cost grows with parties x days, not with the number of candidate start times; only when too few fit
+    is every candidate start scored (see ``_least_bad``)."""
     if not q.parties:
         return []
     if q.duration <= timedelta(0) or q.step <= timedelta(0):
         raise PlanningError("a slot needs a positive duration and step")
     origin = at_local(q.first_day, time(0, 0), q.parties[0].hours.tz).astimezone(UTC)
     last = at_local(q.first_day + timedelta(days=q.days), time(0, 0), q.parties[0].hours.tz).astimezone(UTC)
+    busy = sorted(q.busy)
     free = _working_windows(q.parties[0], origin, last)
     for p in q.parties[1:]:
         free = _intersect(free, _working_windows(p, origin, last))
-    free = _subtract(free, sorted(q.busy))
-    out: list[Interval] = []
+    free = _subtract(free, busy)
+    out: list[SlotSuggestion] = []
     for lo, hi in free:
-        t = origin + -((origin - lo) // q.step) * q.step  # first aligned start at or after lo
+        t = _aligned(origin, lo, q.step)
         while t + q.duration <= hi and len(out) < q.limit:
-            out.append(Interval(t, t + q.duration))
-            t += max(q.step, q.duration)
-            t = origin + -((origin - t) // q.step) * q.step
+            out.append(SlotSuggestion(Interval(t, t + q.duration)))
+            t = _aligned(origin, t + max(q.step, q.duration), q.step)
         if len(out) >= q.limit:
             break
+    if len(out) < q.limit:
+        out.extend(_least_bad(q, origin, last, busy, taken=[s.interval for s in out]))
     return out
+
+
+def _aligned(origin: datetime, moment: datetime, step: timedelta) -> datetime:
+    """The first start at or after ``moment`` on the grid of ``step`` from ``origin``."""
+    return origin + -((origin - moment) // step) * step
+
+
+def _least_bad(q: SlotQuery, origin: datetime, last: datetime, busy: Sequence[Interval],
+               taken: list[Interval]) -> list[SlotSuggestion]:
+    """The best-ranked slots that do not fit everyone, none busy or overlapping ``taken`` or each other.
+
+    Every aligned start is scored: times are whole microseconds from ``origin``, and each party's score
+    is computed for runs of starts at once rather than start by start, which keeps a week of searches
+    across twenty capitals within the planning benchmark's goal."""
+    step, length = _us(q.step), _us(q.duration)
+    n = max(0, (_us(last - origin) - length) // step + 1)
+    starts = range(0, n * step, step)
+    blocked = bytearray(n)
+    for b in busy:  # starts t with t < busy end and t + length > busy start
+        _mark(blocked, (_us(b.start - origin) - length) // step + 1, -(-_us(b.end - origin) // step))
+    minutes = [_outside_minutes(p, origin, last, starts, length) for p in q.parties]
+    on_holiday = [_holiday_starts(p, origin, last, starts, length) for p in q.parties]
+    holidays = [sum(h) for h in zip(*on_holiday, strict=True)]
+    totals = [sum(m) for m in zip(*minutes, strict=True)]
+    worst = [max(m) for m in zip(*minutes, strict=True)]
+    ranked = sorted((holidays[i], totals[i], worst[i], i) for i in range(n)
+                    if not blocked[i] and (holidays[i] or totals[i]))
+    out: list[SlotSuggestion] = []
+    for *_, i in ranked:
+        if len(taken) >= q.limit:
+            break
+        slot = Interval(origin + i * q.step, origin + i * q.step + q.duration)
+        if _overlaps_any(slot, taken):
+            continue
+        outside = tuple(Outside(p.key, m[i]) for p, m in zip(q.parties, minutes, strict=True) if m[i])
+        named = tuple(OnHoliday(p.key, _holiday_in(p, slot)) for p, h in zip(q.parties, on_holiday, strict=True)
+                      if h[i])
+        out.append(SlotSuggestion(slot, outside, named))
+        taken.append(slot)
+    return out
+
+
+_US = timedelta(microseconds=1)
+_MINUTE_US = 60_000_000
+_FAR = 1 << 62  # farther than any working day
+
+
+def _us(delta: timedelta) -> int:
+    return delta // _US
+
+
+def _outside_minutes(p: Party, origin: datetime, last: datetime, starts: range, length: int) -> list[int]:
+    """For each start, how far a slot of ``length`` from it falls outside the party's working hours:
+    the least stretch of one of its working days (holidays included: those count on their own) that
+    would hold it, in minutes rounded up.
+
+    A working day [lo, hi) needs max(lo - t, length - (hi - lo), t + length - hi, 0) for a slot starting
+    at t. The nearest day is the last one opening by t or one opening before the slot ends, so each day
+    is scored only for the starts from just after the previous day's opening (less the length) to the
+    next day's opening."""
+    n, step = len(starts), starts.step
+    # a week either side, so that a slot on a long weekend still finds the nearest working day
+    first_day = local(origin - timedelta(days=7) - timedelta(microseconds=length), p.hours.tz).date()
+    days = [(_us(lo - origin), _us(hi - origin))
+            for lo, hi in _week_windows(p.hours, first_day, local(last, p.hours.tz).date() + timedelta(days=7))]
+    if not days:
+        return [-(-length // _MINUTE_US)] * n
+    best = [_FAR] * n
+    for k, (lo, hi) in enumerate(days):
+        after = days[k - 1][0] - length if k else -length - step
+        before = days[k + 1][0] if k + 1 < len(days) else n * step
+        first, stop = max(0, after // step + 1), min(n, -(-before // step))
+        if first >= stop:
+            continue
+        # the score falls while the slot starts before the day opens (or before hi - length), is flat,
+        # then rises once it ends after the day closes (or starts after it opens)
+        floor = max(0, length - (hi - lo))
+        falls_until = min(stop, max(first, -(-min(lo, hi - length) // step)))
+        rises_from = min(stop, max(falls_until, -(-max(lo, hi - length) // step)))
+        scores = [lo - t for t in range(first * step, falls_until * step, step)]
+        scores += [floor] * (rises_from - falls_until)
+        scores += [t + length - hi for t in range(rises_from * step, stop * step, step)]
+        best[first:stop] = map(min, best[first:stop], scores)
+    return [-(-b // _MINUTE_US) for b in best]  # every start has a day opening by it: none is left _FAR
+
+
+def _holiday_starts(p: Party, origin: datetime, last: datetime, starts: range, length: int) -> bytearray:
+    """For each start, whether a slot of ``length`` from it touches a public holiday of the party."""
+    step = starts.step
+    marks = bytearray(len(starts))
+    day = local(origin, p.hours.tz).date() - timedelta(days=1)
+    while (opens := at_local(day, time(0), p.hours.tz)) < last:
+        if holiday(p.country, day, p.subdivision):
+            lo, hi = _us(opens - origin), _us(at_local(day + timedelta(days=1), time(0), p.hours.tz) - origin)
+            _mark(marks, (lo - length) // step + 1, -(-hi // step))
+        day += timedelta(days=1)
+    return marks
+
+
+def _mark(flags: bytearray, first: int, stop: int) -> None:
+    """Set the flags from ``first`` up to ``stop``, both clipped to the array."""
+    first, stop = max(0, first), min(len(flags), stop)
+    if first < stop:
+        flags[first:stop] = b"\x01" * (stop - first)
+
+
+def _holiday_in(p: Party, slot: Interval) -> str:
+    """The first public holiday of the party on a day the slot touches on its clocks."""
+    day, last = local(slot.start, p.hours.tz).date(), local(slot.end - _US, p.hours.tz).date()
+    while day <= last:
+        name = holiday(p.country, day, p.subdivision)
+        if name:
+            return name
+        day += timedelta(days=1)
+    return ""
+
+
+def _overlaps_any(slot: Interval, intervals: Iterable[Interval]) -> bool:
+    return any(slot.overlaps(other) for other in intervals)
+
+
+@lru_cache(maxsize=4096)
+def _week_windows(hours: WorkingHours, first: date, last: date) -> tuple[Window, ...]:
+    """Working hours on the working days from ``first`` to ``last`` on their own clocks (holidays
+    included), as UTC windows. Cached: the same delegations and days come up in every search of a plan."""
+    days = (first + timedelta(days=k) for k in range((last - first).days + 1))
+    return tuple((at_local(d, hours.start, hours.tz).astimezone(UTC), at_local(d, hours.end, hours.tz).astimezone(UTC))
+                 for d in days if d.isoweekday() in hours.weekdays)
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,8 @@ import json
 
 from asgiref.sync import sync_to_async
 from django.http import HttpRequest
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.security import django_auth
@@ -23,27 +25,27 @@ from .roster import roster
 router = Router(tags=["meetings"], auth=django_auth)
 
 MESSAGES = {
-    "not_signed_in": "Sign in first.",
-    "not_invited": "You are not a participant in this engagement.",
-    "ended": "This engagement has ended.",
-    "not_host": "Only the host may do this.",
-    "not_waiting": "That participant is not waiting in the lobby.",
-    "cancelled": "This engagement was cancelled.",
-    "e2ee_unsupported": ("This part of the meeting is end-to-end encrypted and this browser cannot encrypt "
-                         "media. Use a current Chromium, Chrome or Edge."),
-    "segment_closed": ("The meeting is closed to your role at the moment; "
-                       "you will be let back in when it reopens."),
-    "not_in_booth": "Only this channel's interpreters may do this.",
-    "partner_on_air": "Your booth partner is on air: ask them to hand over.",
-    "partner_not_connected": "Your booth partner is not connected: stay on air until they are.",
-    "not_on_air": "You are not on air.",
-    "console_not_connected": "Your console is not connected to the channel yet.",
-    "changed_meanwhile": "Someone changed who is on air at the same moment. Look again and retry.",
-    "media_refused": "The media server did not make the change; nothing was changed.",
-    "no_such_channel": "This engagement has no such interpretation channel.",
-    "denied_too_often": ("The host declined your request to join several times; "
-                         "ask the host's protocol office."),
-    "denied_wait": "The host declined your request to join. Wait a minute before asking again.",
+    "not_signed_in": _("Sign in first."),
+    "not_invited": _("You are not a participant in this engagement."),
+    "ended": _("This engagement has ended."),
+    "not_host": _("Only the host may do this."),
+    "not_waiting": _("That participant is not waiting in the lobby."),
+    "cancelled": _("This engagement was cancelled."),
+    "e2ee_unsupported": _("This part of the meeting is end-to-end encrypted and this browser cannot encrypt "
+                          "media. Use a current Chromium, Chrome or Edge."),
+    "segment_closed": _("The meeting is closed to your role at the moment; "
+                        "you will be let back in when it reopens."),
+    "not_in_booth": _("Only this channel's interpreters may do this."),
+    "partner_on_air": _("Your booth partner is on air: ask them to hand over."),
+    "partner_not_connected": _("Your booth partner is not connected: stay on air until they are."),
+    "not_on_air": _("You are not on air."),
+    "console_not_connected": _("Your console is not connected to the channel yet."),
+    "changed_meanwhile": _("Someone changed who is on air at the same moment. Look again and retry."),
+    "media_refused": _("The media server did not make the change; nothing was changed."),
+    "no_such_channel": _("This engagement has no such interpretation channel."),
+    "denied_too_often": _("The host declined your request to join several times; "
+                          "ask the host's protocol office."),
+    "denied_wait": _("The host declined your request to join. Wait a minute before asking again."),
 }
 
 
@@ -143,7 +145,7 @@ async def _engagement(slug: str) -> Engagement:
     try:
         return await Engagement.objects.aget(slug=slug)
     except Engagement.DoesNotExist:
-        raise HttpError(404, "No such engagement.") from None
+        raise HttpError(404, gettext("No such engagement.")) from None
 
 
 async def _refuse(request: HttpRequest, slug: str, exc: access.NotAllowed) -> HttpError:
@@ -152,7 +154,7 @@ async def _refuse(request: HttpRequest, slug: str, exc: access.NotAllowed) -> Ht
     actor = user.get_username() if user.is_authenticated else "anonymous"
     await sync_to_async(record_attempt)("meeting_refused", (actor, slug), actor=actor, engagement=slug,
                                         reason=exc.reason, path=request.path[:200], ip=client_ip(request))
-    return HttpError(403, MESSAGES.get(exc.reason, "Not allowed."))
+    return HttpError(403, str(MESSAGES.get(exc.reason, _("Not allowed."))))
 
 
 @router.post("/engagements/{slug}/join", response={200: JoinOut, 202: LobbyOut},
@@ -167,9 +169,9 @@ async def join(request: HttpRequest, slug: str) -> JoinOut | Status:
     except access.NotAllowed as exc:
         raise await _refuse(request, slug, exc) from None
     except lobby.InLobby as exc:
-        return Status(202, LobbyOut(state=exc.state, message="Waiting for the host to admit you."))
+        return Status(202, LobbyOut(state=exc.state, message=gettext("Waiting for the host to admit you.")))
     except services.MediaUnavailable:
-        raise HttpError(503, "The media server is unreachable. Try again in a moment.") from None
+        raise HttpError(503, gettext("The media server is unreachable. Try again in a moment.")) from None
     return JoinOut(janus_url=relay_url(request.get_host(), request.is_secure(), slug), token=grant.token,
                    room=grant.room, publisher_id=grant.publisher_id, display=grant.display, publish=grant.publish,
                    channels=[ChannelOut(language=c.language, room=c.room, stream=c.stream, pin=c.pin)
@@ -270,10 +272,11 @@ async def create_invitation(request: HttpRequest, slug: str, body: InvitationIn)
     from summitry.audit.signals import client_ip
 
     refusals = {
-        "has_account": (f"{body.person!r} has an account: they sign in with it (and its second factor). "
-                        "Invitation links are only for guests without an account."),
-        "ended": "This engagement has ended: it takes no new guests.",
-        "cancelled": "This engagement was cancelled: it takes no new guests.",
+        "has_account": gettext("%(person)s has an account: they sign in with it (and its second factor). "
+                               "Invitation links are only for guests without an account.")
+                       % {"person": repr(body.person)},
+        "ended": gettext("This engagement has ended: it takes no new guests."),
+        "cancelled": gettext("This engagement was cancelled: it takes no new guests."),
     }
     engagement = await _engagement(slug)
     user = await request.auser()
@@ -285,7 +288,8 @@ async def create_invitation(request: HttpRequest, slug: str, body: InvitationIn)
         participation = engagement.participations.select_related("person__user", "engagement").filter(
             person__slug=body.person).first()
         if participation is None:
-            raise HttpError(400, f"{body.person!r} does not take part in this engagement.")
+            raise HttpError(400, gettext("%(person)s does not take part in this engagement.")
+                            % {"person": repr(body.person)})
         return invite(participation, user.get_username(), ip=client_ip(request))
 
     try:
@@ -293,7 +297,7 @@ async def create_invitation(request: HttpRequest, slug: str, body: InvitationIn)
     except access.NotAllowed as exc:
         raise await _refuse(request, slug, exc) from None
     except InvitationError as exc:
-        raise HttpError(400, refusals.get(exc.reason, "No invitation can be made for this person.")) from None
+        raise HttpError(400, refusals.get(exc.reason, gettext("No invitation can be made for this person."))) from None
     scheme = "https" if request.is_secure() else "http"
     return Status(201, InvitationOut(url=f"{scheme}://{request.get_host()}/invite/{secret}",
                                     expires_in_hours=int(LIFETIME.total_seconds() // 3600)))
@@ -319,7 +323,7 @@ async def air(request: HttpRequest, slug: str, language: str, body: AirIn) -> li
     except access.NotAllowed as exc:
         raise await _refuse(request, slug, exc) from None
     except services.JanusError:
-        raise HttpError(503, "The media server is unreachable. Try again in a moment.") from None
+        raise HttpError(503, gettext("The media server is unreachable. Try again in a moment.")) from None
 
 
 @router.post("/engagements/{slug}/channels/{language}/source", response=list[ChannelState],

@@ -142,10 +142,10 @@ class RoomPresenceConsumer(AsyncJsonWebsocketConsumer):
     async def _booth_chat(self, text: Any) -> None:
         """A private line to the booth partner: only the booth's interpreters, in the room, hear it."""
         if not isinstance(text, str) or not text.strip() or len(text) > 500:
-            await self.send_json({"booth_chat_error": "Messages are 1 to 500 characters."})
+            await self.send_json({"booth_chat_error": "length"})  # a code: the page says it in its language
             return
         if not self.booth_group or not self.in_room:
-            await self.send_json({"booth_chat_error": "Only interpreters in a booth have a booth chat."})
+            await self.send_json({"booth_chat_error": "not_in_booth"})
             return
         await self.channel_layer.group_send(self.booth_group, {
             "type": "booth.chat", "from": self.name, "publisher_id": self.publisher_id, "text": text.strip()})

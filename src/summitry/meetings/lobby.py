@@ -13,12 +13,21 @@ from channels.layers import get_channel_layer
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from summitry.audit.log import record
 from summitry.domain.access import Role, may_admit, may_requeue, needs_admission
 
 from . import access
 from .models import Admission, Engagement, Participation
+
+# How each participant came in, as the host reads it beside their name (``Admission.auth_method``).
+AUTH_METHOD_LABELS = {
+    "password": _("signed in with a password"),
+    "password+totp": _("signed in with a password and an authenticator app"),
+    "password+webauthn": _("signed in with a password and a security key"),
+    "invitation": _("came in by a personal invitation link"),
+}
 
 
 class InLobby(Exception):

@@ -16,7 +16,8 @@ from django.views.decorators.http import require_POST
 from summitry.domain.access import Role, may_admit
 
 from . import access
-from .models import Engagement, MediaGrant
+from .lobby import AUTH_METHOD_LABELS
+from .models import ROLE_LABELS, Engagement, MediaGrant
 from .roster import roster
 
 
@@ -65,6 +66,10 @@ def room(request: HttpRequest, slug: str) -> HttpResponse:
         "segmentUrl": f"/api/engagements/{engagement.slug}/segment" if may_admit(
             Role(participation.role), host_side=participation.person.delegation_id == engagement.host_id) else None,
         "roster": roster(engagement),
+        # The lobby lists each waiting person's role and sign-in method as codes: their words, in the
+        # page's language, travel with the page (the live channel has no language of its own).
+        "roleLabels": {role.value: str(label) for role, label in ROLE_LABELS.items()},
+        "authLabels": {code: str(label) for code, label in AUTH_METHOD_LABELS.items()},
     }
     booth_url = (f"/engagements/{engagement.slug}/booth"
                  if participation.role == Role.INTERPRETER and participation.booth else "")

@@ -13,7 +13,7 @@ from typing import Any
 from asgiref.sync import async_to_sync
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.security import django_auth
 
@@ -116,12 +116,28 @@ class WarningOut(Schema):
     engagement: str
     subject: str
     message: str
+    related: str = Field("", description="The other engagement of a double booking (of any trip, or none)")
+
+
+class SlotOutside(Schema):
+    party: str = Field(description="The delegation")
+    capital: str
+    minutes: int = Field(gt=0, description="How far its working day would have to stretch to hold the slot")
+
+
+class SlotHoliday(Schema):
+    party: str = Field(description="The delegation")
+    capital: str
+    name: str = Field(description="The public holiday")
 
 
 class SlotOut(Schema):
     starts_at: datetime
     ends_at: datetime
     local_times: list[LocalTime]
+    fits: bool = Field(description="Every party within working hours, on no public holiday")
+    outside: list[SlotOutside] = Field(description="Parties for whom the slot falls outside working hours")
+    holidays: list[SlotHoliday] = Field(description="Parties on whose public holiday the slot falls")
 
 
 class RescheduleIn(Schema):
@@ -269,12 +285,23 @@ def _engagement(slug: str) -> Engagement:
 
 
 @router.get("/engagements/{slug}/slots", response=list[SlotOut],
-            summary="Slots when every party works (protocol office)")
+            summary="Suggested slots: those when every party works first, then the least-bad (protocol office)",
+            description="Never when one of the engagement's people is busy. When no slot fits every party, "
+                        "the least-bad come first: fewest public holidays, then fewest minutes outside "
+                        "working hours summed over the parties, then the smallest for the worst-off party, "
+                        "then the earliest.")
 def slots(request: HttpRequest, slug: str, days: int = 3) -> list[dict[str, Any]]:
     _reader(request)
     e = _engagement(slug)
     zones = _zones(e)
-    return [{"starts_at": s.start, "ends_at": s.end, "local_times": _local_times(s.start, s.end, zones)}
+    capitals = {e.host.slug: e.host.country.capital} | {
+        p.person.delegation.slug: p.person.delegation.country.capital for p in e.participations.all()}
+    return [{"starts_at": s.start, "ends_at": s.end, "local_times": _local_times(s.start, s.end, zones),
+             "fits": s.fits,
+             "outside": [{"party": o.party, "capital": capitals.get(o.party, ""), "minutes": o.minutes}
+                         for o in s.outside],
+             "holidays": [{"party": h.party, "capital": capitals.get(h.party, ""), "name": h.name}
+                          for h in s.holidays]}
             for s in services.suggestions(e, days=max(1, min(days, 14)))]
 
 

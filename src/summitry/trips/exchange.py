@@ -8,7 +8,11 @@ people that are already in the database.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal
 
 from asgiref.sync import async_to_sync
@@ -326,20 +330,30 @@ def _load_engagement(e: EngagementIn, where: str, delegations: _Index, people: _
 
 def export_trip(trip: Trip) -> dict[str, Any]:
     """The trip as a self-contained plan: its engagements and everyone and everything they refer to."""
-    engagements = list(trip.engagements.select_related("host__country", "stop").prefetch_related(
-        "participations__person__delegation__country", "segments").order_by("starts_at"))
-    people = {p.person for e in engagements for p in e.participations.all()}
-    if trip.traveller:
-        people.add(trip.traveller)
-    delegations = {p.delegation for p in people} | {e.host for e in engagements} | {trip.organizer}
-    countries = {d.country for d in delegations} | {s.country for s in trip.stops.all()}
+    return export_plan([trip], list(trip.engagements.all()), title=trip.title)
+
+
+def export_plan(trips: Iterable[Trip], engagements: Iterable[Engagement], *, people: Iterable[Person] = (),
+                delegations: Iterable[Delegation] = (), countries: Iterable[Country] = (),
+                title: str = "") -> dict[str, Any]:
+    """These trips and engagements as a self-contained plan, with everyone and everything they refer to
+    (and the other records given)."""
+    trips = sorted(set(trips), key=lambda t: t.slug)
+    chosen = list(Engagement.objects.filter(pk__in=[e.pk for e in engagements]).select_related(
+        "host__country", "stop", "trip").prefetch_related(
+        "participations__person__delegation__country", "segments").order_by("starts_at", "slug"))
+    people = {p.person for e in chosen for p in e.participations.all()} | set(people)
+    people |= {t.traveller for t in trips if t.traveller}
+    delegations = {p.delegation for p in people} | {e.host for e in chosen} | {t.organizer for t in trips} | set(
+        delegations)
+    countries = {d.country for d in delegations} | {s.country for t in trips for s in t.stops.all()} | set(countries)
 
     def wall(dt: datetime, tz: str) -> str:
         return dt.astimezone(zone(tz)).replace(tzinfo=None).isoformat(timespec="minutes")
 
     return {
         "schema": SCHEMA,
-        "title": trip.title,
+        "title": title,
         "countries": [{"code": c.code, "name": c.name, "capital": c.capital, "timezone": c.timezone,
                        "holiday_subdivision": c.holiday_subdivision} for c in sorted(countries, key=lambda c: c.code)],
         "delegations": [{"slug": d.slug, "name": d.name, "country": d.country.code, "ministry": d.ministry,
@@ -355,15 +369,134 @@ def export_trip(trip: Trip) -> dict[str, Any]:
                    "stops": [{"country": s.country.code, "title": s.title,
                               **({"arrives": s.arrives_on.isoformat()} if s.arrives_on else {}),
                               **({"departs": s.departs_on.isoformat()} if s.departs_on else {})}
-                             for s in trip.stops.all()]}],
+                             for s in trip.stops.all()]} for trip in trips],
         "engagements": [{
             "slug": e.slug, "title": e.title, "kind": e.kind, "host": e.host.slug,
             "timezone": e.host.country.timezone, "starts": wall(e.starts_at, e.host.country.timezone),
-            "ends": wall(e.ends_at, e.host.country.timezone), "trip": trip.slug,
+            "ends": wall(e.ends_at, e.host.country.timezone), "trip": e.trip.slug if e.trip else None,
             "stop": e.stop.order if e.stop else None, "languages": e.languages.split(","),
             "participants": [{"person": p.person.slug, "role": p.role, "precedence": p.precedence,
-                              **({"booth": p.booth} if p.booth else {})} for p in e.participations.all()],
+                              **({"booth": p.booth} if p.booth else {})}
+                             for p in sorted(e.participations.all(), key=lambda p: p.person.slug)],
             "segments": [{"kind": s.kind, "title": s.title, "starts": wall(s.starts_at, e.host.country.timezone),
                           "ends": wall(s.ends_at, e.host.country.timezone)} for s in e.segments.all()],
-        } for e in engagements],
+        } for e in chosen],
     }
+
+
+# Confirming and undoing an import
+
+@dataclass
+class EngagementChange:
+    slug: str
+    title: str
+    created: bool
+    moved: bool
+    added: list[str]
+    removed: list[str]
+
+
+@dataclass
+class Preview:
+    """What an import would do: per kind of record, the slugs it creates and those it changes."""
+
+    created: dict[str, list[str]]
+    updated: dict[str, list[str]]
+    engagements: list[EngagementChange]
+
+    def as_json(self) -> dict[str, Any]:
+        return {"created": self.created, "updated": self.updated,
+                "engagements": [vars(c) for c in self.engagements]}
+
+
+_KINDS: dict[str, tuple[Any, str]] = {"countries": (Country, "code"), "delegations": (Delegation, "slug"),
+                                      "people": (Person, "slug"), "trips": (Trip, "slug"),
+                                      "engagements": (Engagement, "slug")}
+
+
+def _keys(plan: PlanIn, kind: str) -> list[str]:
+    key = _KINDS[kind][1]
+    return [getattr(r, key) for r in getattr(plan, kind)]
+
+
+def preview(data: Any) -> Preview:
+    """What importing ``data`` would change, read without writing (the plan is validated first)."""
+    plan = parse(data)
+    created: dict[str, list[str]] = {}
+    updated: dict[str, list[str]] = {}
+    for kind, (model, key) in _KINDS.items():
+        keys = _keys(plan, kind)
+        known = set(model.objects.filter(**{f"{key}__in": keys}).values_list(key, flat=True))
+        created[kind] = [k for k in keys if k not in known]
+        updated[kind] = [k for k in keys if k in known]
+    changes = []
+    for e in plan.engagements:
+        existing = Engagement.objects.filter(slug=e.slug).first()
+        wanted = [p.person for p in e.participants]
+        had = list(existing.participations.values_list("person__slug", flat=True)) if existing else []
+        moved = bool(existing) and (existing.starts_at, existing.ends_at) != (
+            _local(e.starts, e.timezone), _local(e.ends, e.timezone))
+        changes.append(EngagementChange(e.slug, e.title, existing is None, moved,
+                                        [p for p in wanted if p not in had], [p for p in had if p not in wanted]))
+    return Preview(created, updated, changes)
+
+
+def _selection(plan: PlanIn) -> dict[str, Any]:
+    """The records a plan names, as they are in the database now."""
+    return {kind: list(model.objects.filter(**{f"{key}__in": _keys(plan, kind)}))
+            for kind, (model, key) in _KINDS.items()}
+
+
+def snapshot(data: Any) -> dict[str, Any]:
+    """The records the plan names as they are now, as a plan that puts them back."""
+    sel = _selection(parse(data))
+    return export_plan(sel["trips"], sel["engagements"], people=sel["people"], delegations=sel["delegations"],
+                       countries=sel["countries"], title="before import")
+
+
+def digest(plan: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(plan, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def load_confirmed(data: Any) -> tuple[dict[str, int], dict[str, Any], Preview]:
+    """Import, keeping what undoing it needs: the records before, what it created and a digest of after."""
+    with transaction.atomic():
+        seen = preview(data)
+        before = snapshot(data)
+        users_before = set(get_user_model().objects.values_list("username", flat=True))
+        counts = load(data)
+        after = snapshot(data)
+        users = [u for u in get_user_model().objects.values_list("username", flat=True) if u not in users_before]
+    return counts, {"before": before, "created": seen.created | {"users": users}, "after": digest(after)}, seen
+
+
+def undo(change: dict[str, Any], data: Any) -> None:
+    """Put back what an import changed and remove what it created, unless anything it touched has changed
+    since (then nothing is done: a PlanError says so)."""
+    with transaction.atomic():
+        if digest(snapshot(data)) != change["after"]:
+            raise PlanError("what it imported has been changed since: undo those changes by hand")
+        created = change["created"]
+        fresh = Engagement.objects.filter(slug__in=created["engagements"])
+        if MediaGrant.objects.filter(participation__engagement__in=fresh).exists():
+            raise PlanError("people have joined an engagement it created: cancel that engagement instead")
+        before = change["before"]
+        if any(before[k] for k in ("countries", "delegations", "people", "trips", "engagements")):
+            load(before)
+        Participation.objects.filter(engagement__in=fresh).delete()
+        fresh.delete()
+        Trip.objects.filter(slug__in=created["trips"]).delete()
+        people = Person.objects.filter(slug__in=created["people"])
+        get_user_model().objects.filter(username__in=created["users"], person__in=people).delete()
+        people.delete()
+        Delegation.objects.filter(slug__in=created["delegations"]).delete()
+        Country.objects.filter(code__in=created["countries"]).delete()
+
+
+def export_week(start: date) -> dict[str, Any]:
+    """Every engagement that begins in the seven days from ``start`` (UTC days), with their trips, as a plan."""
+    first = datetime(start.year, start.month, start.day, tzinfo=UTC)
+    engagements = list(Engagement.objects.filter(starts_at__gte=first, starts_at__lt=first + timedelta(days=7))
+                       .select_related("trip"))
+    trips = {e.trip for e in engagements if e.trip is not None}
+    return export_plan(trips, engagements, title=f"week of {start.isoformat()}")

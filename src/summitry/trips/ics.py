@@ -1,5 +1,7 @@
 """iCalendar: each participant's invitation and personal feed, in their own time zone (with VTIMEZONE),
-with SEQUENCE raised at every change and cancellations that calendar programs apply."""
+with SEQUENCE raised at every change and cancellations that calendar programs apply: the same UID for an
+engagement in every REQUEST and CANCEL. The recipient's own ATTENDEE line carries their address (so their
+calendar program knows the invitation is theirs); everyone else is named without one."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ from datetime import date
 from functools import lru_cache
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from icalendar import Calendar, Event, Timezone, vCalAddress, vText
 
 from summitry.accounts.models import Person
@@ -27,10 +30,25 @@ def _calendar(method: str | None) -> Calendar:
     return cal
 
 
-def _event(e: Engagement, person: Person, base_url: str) -> Event:
+def uid(e: Engagement) -> str:
+    return f"{e.slug}@summitry"
+
+
+def _attendee(p: Person, recipient: Person) -> vCalAddress:
+    own = p.pk == recipient.pk and bool(p.email)
+    attendee = vCalAddress(f"mailto:{p.email}" if own else f"urn:summitry:person:{p.slug}")
+    attendee.params["cn"] = vText(str(p))
+    attendee.params["role"] = vText("REQ-PARTICIPANT")
+    return attendee
+
+
+def _event(e: Engagement, person: Person, base_url: str, attendees: Iterable[Person] | None = None,
+           cancelled: bool | None = None) -> Event:
+    """The engagement as ``person`` sees it; ``attendees`` (default: every participant) and ``cancelled``
+    (default: by the engagement's state) for a cancellation sent to one person taken off the list."""
     tz = person.tz
     ev = Event()
-    ev.add("uid", f"{e.slug}@summitry")
+    ev.add("uid", uid(e))
     ev.add("sequence", e.sequence)
     ev.add("dtstamp", timezone.now())
     ev.add("dtstart", local(e.starts_at, tz))
@@ -38,17 +56,16 @@ def _event(e: Engagement, person: Person, base_url: str) -> Event:
     ev.add("summary", e.title)
     ev.add("location", f"{base_url}/engagements/{e.slug}/")
     ev.add("url", f"{base_url}/engagements/{e.slug}/")
-    ev.add("description", f"{e.get_kind_display()} hosted by {e.host.name}. Languages: {e.languages}.")
-    cancelled = e.state == EngagementState.CANCELLED
+    ev.add("description", _("%(kind)s hosted by %(host)s. Languages: %(languages)s.") % {
+        "kind": e.get_kind_display(), "host": e.host.name, "languages": e.languages})
+    if cancelled is None:
+        cancelled = e.state == EngagementState.CANCELLED
     ev.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     organizer = vCalAddress("mailto:protocol@summitry.invalid")
     organizer.params["cn"] = vText(e.host.name)
     ev.add("organizer", organizer)
-    for p in e.participations.all():
-        attendee = vCalAddress(f"urn:summitry:person:{p.person.slug}")
-        attendee.params["cn"] = vText(str(p.person))
-        attendee.params["role"] = vText("REQ-PARTICIPANT")
-        ev.add("attendee", attendee)
+    for p in (attendees if attendees is not None else [p.person for p in e.participations.all()]):
+        ev.add("attendee", _attendee(p, person))
     return ev
 
 
@@ -63,12 +80,23 @@ def _add_timezone(cal: Calendar, tz: str, engagements: list[Engagement]) -> None
     cal.add_component(_vtimezone(tz, min(years), max(years)))
 
 
-def invitation(e: Engagement, person: Person, base_url: str) -> bytes:
-    """REQUEST, or CANCEL once the engagement is cancelled: calendar programs update the same UID."""
-    cancelled = e.state == EngagementState.CANCELLED
+def invitation(e: Engagement, person: Person, base_url: str, cancelled: bool | None = None) -> bytes:
+    """REQUEST, or CANCEL once the engagement is cancelled (or ``cancelled`` says so): calendar programs
+    update the same UID."""
+    if cancelled is None:
+        cancelled = e.state == EngagementState.CANCELLED
     cal = _calendar("CANCEL" if cancelled else "REQUEST")
     _add_timezone(cal, person.tz, [e])
-    cal.add_component(_event(e, person, base_url))
+    cal.add_component(_event(e, person, base_url, cancelled=cancelled))
+    return bytes(cal.to_ical())
+
+
+def cancellation(e: Engagement, person: Person, base_url: str) -> bytes:
+    """CANCEL for one person taken off the engagement's list, which goes on without them: the same UID,
+    so their calendar program removes it; they alone are named as attendee."""
+    cal = _calendar("CANCEL")
+    _add_timezone(cal, person.tz, [e])
+    cal.add_component(_event(e, person, base_url, attendees=[person], cancelled=True))
     return bytes(cal.to_ical())
 
 

@@ -58,3 +58,23 @@ class Segment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.title}"
+
+
+class PlanChange(models.Model):
+    """An import the protocol office confirmed, with what undoing it needs: the records it touched as
+    they were before, what it created, and a digest of what it left (undo is refused once any of that
+    has changed since)."""
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    actor = models.CharField(max_length=150)
+    plan = models.JSONField(help_text="The plan that was imported")
+    summary = models.JSONField(help_text="What it created and changed (the preview that was confirmed)")
+    undo = models.JSONField(help_text="The records before, what was created, the digest after")
+    undone_at = models.DateTimeField(null=True, blank=True)
+    undone_by = models.CharField(max_length=150, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"import {self.pk} by {self.actor}"

@@ -9,19 +9,24 @@ from collections import OrderedDict
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
+from django.core import signing
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from summitry.accounts.models import Delegation, Person
+from summitry.audit.log import record
 from summitry.domain.planning import local
 from summitry.meetings.models import Engagement
 
-from . import access, exchange, ics, services
-from .forms import TIMEZONES, EngagementForm, StopForm, TripForm
-from .models import Trip
+from . import access, editing, exchange, ics, services
+from .forms import TIMEZONES, EngagementForm, StopEditForm, StopForm, TripEditForm, TripForm
+from .models import PlanChange, Trip
 
 PLAN = access.PLAN
 
@@ -46,11 +51,24 @@ def trip_list(request: HttpRequest) -> HttpResponse:
     form = TripForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         trip = services.create_trip(slug=form.cleaned_data["slug"], title=form.cleaned_data["title"],
-                                    organizer=form.cleaned_data["organizer"], traveller=form.cleaned_data["traveller"])
+                                    organizer=form.cleaned_data["organizer"], traveller=form.cleaned_data["traveller"],
+                                    description=form.cleaned_data["description"])
         return redirect("trip", trip.slug)
+    return render(request, "trips/list.html", _list_context(request, form), status=400 if form.errors else 200)
+
+
+def _list_context(request: HttpRequest, form: TripForm | None = None) -> dict[str, Any]:
+    """The protocol office's landing page: what is coming, what needs attention, the trips, the imports."""
     trips = Trip.objects.select_related("organizer__country", "traveller").prefetch_related("stops__country")
-    return render(request, "trips/list.html", {"trips": trips, "form": form, "may_plan": True},
-                  status=400 if form.errors else 200)
+    now = timezone.now()
+    coming = list(services.upcoming(now, days=14))
+    attention = services.needing_attention(now)
+    tz = _viewer_tz(request)
+    counts = services.warning_counts(trips)
+    return {"trips": [(t, counts[t.pk]) for t in trips], "form": form or TripForm(), "may_plan": True,
+            "viewer_tz": tz,
+            "coming": [(e, local(e.starts_at, tz), local(e.ends_at, tz)) for e in coming],
+            "attention": attention, "changes": PlanChange.objects.all()[:5]}
 
 
 def _capitals(trip: Trip, engagements: list[Engagement]) -> list[tuple[str, str]]:
@@ -81,10 +99,17 @@ def _timeline(trip: Trip, viewer_tz: str) -> dict[str, Any]:
         day = local(e.starts_at, trip.organizer.country.timezone).date()
         mine = by_engagement.get(e.slug, [])
         slots = suggested.get(e.slug, [])
+        capital_of = {e.host.slug: e.host.country.capital} | {
+            p.person.delegation.slug: p.person.delegation.country.capital for p in e.participations.all()}
         days.setdefault(day, []).append({
             "engagement": e, "warnings": mine, "slots": [
-                {"iso": s.start.isoformat(), "times": [(label, local(s.start, tz)) for label, tz in capitals]}
+                {"iso": s.start.isoformat(), "fits": s.fits,
+                 "times": [(label, local(s.start, tz)) for label, tz in capitals],
+                 "outside": [{"capital": capital_of.get(o.party, o.party), "hours": o.minutes // 60,
+                              "minutes": f"{o.minutes % 60:02}"} for o in s.outside],
+                 "holidays": [{"capital": capital_of.get(h.party, h.party), "name": h.name} for h in s.holidays]}
                 for s in slots],
+            "slots_fit": bool(slots) and slots[0].fits,
             "times": [(local(e.starts_at, tz), local(e.ends_at, tz)) for _, tz in capitals],
             "yours": (local(e.starts_at, viewer_tz), local(e.ends_at, viewer_tz)),
         })
@@ -93,8 +118,16 @@ def _timeline(trip: Trip, viewer_tz: str) -> dict[str, Any]:
 
 def _trip_context(request: HttpRequest, trip: Trip, **forms: Any) -> dict[str, Any]:
     may_plan = access.may_read_plans(request.user)
+    stops = list(trip.stops.select_related("country"))
     return {"trip": trip, "may_plan": may_plan, "timezones": TIMEZONES,
             "stop_form": forms.get("stop_form") or StopForm(),
+            "trip_form": forms.get("trip_form") or TripEditForm(initial={
+                "title": trip.title, "traveller": trip.traveller_id, "description": trip.description}),
+            "stops": [(s, forms.get(f"stop_{s.order}") or StopEditForm(prefix=f"s{s.order}", initial={
+                "title": s.title, "arrives_on": s.arrives_on, "departs_on": s.departs_on})) for s in stops],
+            "stop_error": forms.get("stop_error", ""),
+            "notice": forms.get("notice", ""),
+            "undo": forms.get("undo"),
             "reschedule_error": forms.get("reschedule_error", ""),
             "engagement_form": forms.get("engagement_form") or EngagementForm(trip=trip, initial={
                 "host": trip.organizer, "timezone": trip.organizer.country.timezone}),
@@ -107,7 +140,7 @@ def trip_detail(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "trips/detail.html", _trip_context(request, trip))
 
 
-def _trip_body(request: HttpRequest, trip: Trip, status: int = 200, **forms: Any) -> HttpResponse:
+def trip_body(request: HttpRequest, trip: Trip, status: int = 200, **forms: Any) -> HttpResponse:
     template = "trips/_body.html" if request.headers.get("HX-Request") else "trips/detail.html"
     return render(request, template, _trip_context(request, trip, **forms), status=status)
 
@@ -118,9 +151,10 @@ def stop_add(request: HttpRequest, slug: str) -> HttpResponse:
     trip = get_object_or_404(Trip, slug=slug)
     form = StopForm(request.POST)
     if not form.is_valid():
-        return _trip_body(request, trip, 400, stop_form=form)
-    services.add_stop(trip, form.cleaned_data["country"])
-    return _trip_body(request, trip)
+        return trip_body(request, trip, 400, stop_form=form)
+    d = form.cleaned_data
+    services.add_stop(trip, d["country"], d["title"], d["arrives_on"], d["departs_on"])
+    return trip_body(request, trip, notice=_("Stop added."))
 
 
 @require_POST
@@ -129,32 +163,71 @@ def engagement_add(request: HttpRequest, slug: str) -> HttpResponse:
     trip = get_object_or_404(Trip, slug=slug)
     form = EngagementForm(request.POST, trip=trip)
     if not form.is_valid():
-        return _trip_body(request, trip, 400, engagement_form=form)
+        return trip_body(request, trip, 400, engagement_form=form)
     d = form.cleaned_data
     try:
-        services.create_engagement(trip=trip, stop=d["stop"], slug=d["slug"], title=d["title"], kind=d["kind"],
+        e = services.create_engagement(trip=trip, stop=d["stop"], slug=d["slug"], title=d["title"], kind=d["kind"],
                                    host=d["host"], starts_at=d["starts_at"], ends_at=d["ends_at"],
-                                   invitees=[services.Invitee(p, r) for p, r in d["invitees"]])
+                                       invitees=[services.Invitee(p, r) for p, r in d["invitees"]],
+                                       languages=d["languages"])
     except exchange.PlanError as exc:
         form.add_error(None, str(exc))
-        return _trip_body(request, trip, 400, engagement_form=form)
-    return _trip_body(request, trip)
+        return trip_body(request, trip, 400, engagement_form=form)
+    from . import mail
+    editing.tell_after_commit(request, lambda url: mail.notify_invited(e, list(e.participations.all()), url))
+    return trip_body(request, trip, notice=_("“%(title)s” added: its participants are sent invitations. Add "
+                                             "more people and segments on its page.") % {"title": e.title})
+
+
+@permission_required(PLAN, raise_exception=True)
+def engagement_new(request: HttpRequest) -> HttpResponse:
+    """An engagement of no trip (a ministry's own meeting, a leaders' summit): then its page to add
+    participants and segments."""
+    form = EngagementForm(request.POST or None, trip=None)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            e = services.create_engagement(trip=None, stop=None, slug=d["slug"], title=d["title"], kind=d["kind"],
+                                           host=d["host"], starts_at=d["starts_at"], ends_at=d["ends_at"],
+                                           invitees=[services.Invitee(p, r) for p, r in d["invitees"]],
+                                           languages=d["languages"])
+        except exchange.PlanError as exc:
+            form.add_error(None, str(exc))
+        else:
+            from . import mail
+            editing.tell_after_commit(request, lambda url: mail.notify_invited(e, list(e.participations.all()), url))
+            messages.success(request, _("“%(title)s” added: its participants are sent invitations. Add more "
+                                        "people and segments below.") % {"title": e.title})
+            return redirect("engagement", e.slug)
+    return render(request, "trips/engagement_new.html", {"form": form, "timezones": TIMEZONES},
+                  status=400 if form.errors else 200)
 
 
 @require_POST
 @permission_required(PLAN, raise_exception=True)
 def engagement_reschedule(request: HttpRequest, slug: str) -> HttpResponse:
-    e = get_object_or_404(Engagement.objects.select_related("trip"), slug=slug)
+    """Move to a suggested slot (or back: the confirmation offers to undo the move)."""
+    e = get_object_or_404(Engagement.objects.select_related("trip", "host__country"), slug=slug)
+    before = e.starts_at
     try:
         starts = datetime.fromisoformat(request.POST.get("starts_at", ""))
         services.reschedule(e, starts)
     except (ValueError, exchange.PlanError) as exc:
         problem = str(exc) if isinstance(exc, exchange.PlanError) else _("That is not a valid start time.")
         if e.trip is not None:  # said where the officer is: on the trip's page, nothing moved
-            return _trip_body(request, e.trip, 400, reschedule_error=problem)
+            return trip_body(request, e.trip, 400, reschedule_error=problem)
         return HttpResponseBadRequest(problem)
+    from . import mail
+    editing.tell_after_commit(request, lambda url: mail.notify_changed(e, url))
+    when = local(e.starts_at, e.host.country.timezone)
+    undone = request.POST.get("undo") == "1"
+    notice = (_("Move undone: “%(title)s” is back at %(when)s.") if undone else
+              _("“%(title)s” moved to %(when)s; participants' calendars are updated.")) % {
+        "title": e.title, "when": f"{formats.date_format(when, 'SHORT_DATETIME_FORMAT')} ({e.host.country.capital})"}
+    undo = None if undone else {"slug": e.slug, "starts_at": before.isoformat()}
     if e.trip is not None:
-        return _trip_body(request, e.trip)
+        return trip_body(request, e.trip, notice=notice, undo=undo)
+    messages.success(request, notice)
     return redirect("engagement", e.slug)
 
 
@@ -167,32 +240,111 @@ def trip_export(request: HttpRequest, slug: str) -> HttpResponse:
     return response
 
 
+def _import_refused(request: HttpRequest, error: str) -> HttpResponse:
+    return render(request, "trips/list.html", _list_context(request) | {"import_error": error}, status=400)
+
+
+IMPORT_SALT = "summitry.plan-import"
+
+
 @require_POST
 @permission_required(PLAN, raise_exception=True)
 def plan_import(request: HttpRequest) -> HttpResponse:
+    """Step 1: read and check the file, and say what importing it would change. Nothing is saved yet."""
     upload = request.FILES.get("plan")
-    error = ""
     if upload is None:
-        error = _("Choose a plan file (JSON) to import.")
-    else:
+        return _import_refused(request, _("Choose a plan file (JSON) to import."))
+    try:
+        data = json.loads(upload.read().decode("utf-8"))
+        seen = exchange.preview(data)
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):  # nested past any plan
+        return _import_refused(request, _("That file is not JSON."))
+    except exchange.PlanError as exc:
+        return _import_refused(request, _("Nothing was imported: %(problem)s") % {"problem": exc})
+    return render(request, "trips/import_preview.html", {
+        "preview": seen, "name": upload.name, "rows": summary_rows(seen.as_json()),
+        "signed": signing.dumps(data, salt=IMPORT_SALT, compress=True)})
+
+
+@require_POST
+@permission_required(PLAN, raise_exception=True)
+def plan_import_confirm(request: HttpRequest) -> HttpResponse:
+    """Step 2: import exactly the plan that was previewed, keeping what undoing it needs."""
+    try:
+        data = signing.loads(request.POST.get("plan", ""), salt=IMPORT_SALT, max_age=3600)
+    except signing.BadSignature:
+        return _import_refused(request, _("That preview has expired: choose the file again."))
+    try:
+        counts, undo, seen = exchange.load_confirmed(data)
+    except exchange.PlanError as exc:
+        return _import_refused(request, _("Nothing was imported: %(problem)s") % {"problem": exc})
+    change = PlanChange.objects.create(actor=request.user.get_username(), plan=data, summary=seen.as_json(),
+                                       undo=undo)
+    record("plan_imported", actor=change.actor, change=change.pk, **counts)
+    from . import mail
+    for c in seen.engagements:
+        editing.tell_after_commit(request, lambda url, c=c: _tell_import(mail, c, url))
+    messages.success(request, _("Imported: %(n)s engagements, %(t)s trips.") % {
+        "n": counts["engagements"], "t": counts["trips"]})
+    return redirect("plan_change", change.pk)
+
+
+def summary_rows(summary: dict[str, Any]) -> list[tuple[str, int, int]]:
+    labels = {"countries": _("Countries"), "delegations": _("Delegations"), "people": _("People"),
+              "trips": _("Trips"), "engagements": _("Engagements")}
+    return [(label, len(summary["created"].get(k, [])), len(summary["updated"].get(k, [])))
+            for k, label in labels.items()]
+
+
+def _tell_import(mail: Any, c: exchange.EngagementChange, url: str) -> int:
+    e = Engagement.objects.filter(slug=c.slug).first()
+    if e is None:
+        return 0
+    sent = 0
+    added = list(e.participations.filter(person__slug__in=c.added)) if not c.created else list(e.participations.all())
+    if added:
+        sent += mail.notify_invited(e, added, url)
+    if c.moved:
+        sent += mail.notify_changed(e, url)
+    if c.removed:
+        sent += mail.notify_removed(e, list(Person.objects.filter(slug__in=c.removed)), url)
+    return sent
+
+
+@require_GET
+@permission_required(PLAN, raise_exception=True)
+def plan_change(request: HttpRequest, pk: int) -> HttpResponse:
+    change = get_object_or_404(PlanChange, pk=pk)
+    return render(request, "trips/plan_change.html", _change_context(change))
+
+
+def _change_context(change: PlanChange, **extra: Any) -> dict[str, Any]:
+    return {"change": change, "rows": summary_rows(change.summary),
+            "engagements": change.summary.get("engagements", []), **extra}
+
+
+@require_POST
+@permission_required(PLAN, raise_exception=True)
+def plan_change_undo(request: HttpRequest, pk: int) -> HttpResponse:
+    with transaction.atomic():
+        change = get_object_or_404(PlanChange.objects.select_for_update(), pk=pk)
+        if change.undone_at is not None:
+            return render(request, "trips/plan_change.html", _change_context(
+                change, undo_error=_("It was undone already.")), status=400)
         try:
-            exchange.load(json.loads(upload.read().decode("utf-8")))
-        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):  # nested past any plan
-            error = _("That file is not JSON.")
+            exchange.undo(change.undo, change.plan)
         except exchange.PlanError as exc:
-            error = _("Nothing was imported: %(problem)s") % {"problem": exc}
-    if error:
-        form = TripForm()
-        trips = Trip.objects.all()
-        return render(request, "trips/list.html", {"trips": trips, "form": form, "may_plan": True,
-                                                   "import_error": error}, status=400)
-    return redirect("trips")
+            return render(request, "trips/plan_change.html", _change_context(
+                change, undo_error=_("Nothing was undone: %(problem)s") % {"problem": exc}), status=400)
+        change.undone_at, change.undone_by = timezone.now(), request.user.get_username()
+        change.save(update_fields=["undone_at", "undone_by"])
+        record("plan_import_undone", actor=change.undone_by, change=change.pk)
+    messages.success(request, _("The import was undone: everything it touched is as it was before."))
+    return redirect("plan_change", change.pk)
 
 
-@login_required
-def engagement_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    e = access.access_engagement(request.user, slug, Engagement.objects.select_related(
-        "host__country", "trip", "stop__country"))
+def engagement_context(request: HttpRequest, e: Engagement) -> dict[str, Any]:
+    """What the engagement page shows its reader."""
     role = access.reading_role(request.user, e)
     may_plan = access.may_read_plans(request.user)
     participants = services.ordered_participants(e)
@@ -201,15 +353,26 @@ def engagement_detail(request: HttpRequest, slug: str) -> HttpResponse:
     zones = OrderedDict((p.person.delegation.country.timezone, p.person.delegation.country.capital)
                         for p in participants)
     zones.setdefault(e.host.country.timezone, e.host.country.capital)
-    return render(request, "trips/engagement.html", {
-        "e": e, "participants": participants, "me": me, "viewer_tz": _viewer_tz(request),
-        "yours": (local(e.starts_at, _viewer_tz(request)), local(e.ends_at, _viewer_tz(request))),
-        "capitals": [(label, local(e.starts_at, tz), local(e.ends_at, tz)) for tz, label in zones.items()],
-        "segments": [(seg, local(seg.starts_at, _viewer_tz(request)), local(seg.ends_at, _viewer_tz(request)),
+    tz = _viewer_tz(request)
+    return {
+        "e": e, "participants": participants, "me": me, "viewer_tz": tz,
+        "yours": (local(e.starts_at, tz), local(e.ends_at, tz)),
+        "capitals": [(label, local(e.starts_at, z), local(e.ends_at, z)) for z, label in zones.items()],
+        "segments": [(seg, local(seg.starts_at, tz), local(seg.ends_at, tz),
                       access.segment_title_for(role, seg)) for seg in e.segments.all()],
         "warnings": services.warnings_for([e]) if may_plan else [],
         "may_plan": may_plan,
-    })
+    }
+
+
+@login_required
+def engagement_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    e = access.access_engagement(request.user, slug, Engagement.objects.select_related(
+        "host__country", "trip", "stop__country"))
+    context = engagement_context(request, e)
+    if context["may_plan"]:
+        context |= editing.plan_context(e)
+    return render(request, "trips/engagement.html", context)
 
 
 @login_required
@@ -229,6 +392,23 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     engagements = Engagement.objects.filter(participations__person=person).select_related(
         "host__country").prefetch_related("participations__person").order_by("starts_at")
     return HttpResponse(ics.feed(person, engagements, _base_url(request)), content_type="text/calendar; charset=utf-8")
+
+
+@require_GET
+@permission_required(PLAN, raise_exception=True)
+def week_export(request: HttpRequest) -> HttpResponse:
+    """The week's engagements of every ministry, with their trips, as a plan file."""
+    try:
+        start = date.fromisoformat(request.GET.get("start", ""))
+    except ValueError:
+        return HttpResponseBadRequest(_("Give the week as ?start=YYYY-MM-DD."))
+    if not services.in_calendar(start):
+        return HttpResponseBadRequest(_("Choose a week between the years %(first)s and %(last)s.") % {
+            "first": services.CALENDAR_YEARS.start, "last": services.CALENDAR_YEARS.stop - 1})
+    start -= timedelta(days=start.weekday())
+    response = JsonResponse(exchange.export_week(start), json_dumps_params={"indent": 2, "ensure_ascii": False})
+    response["Content-Disposition"] = f'attachment; filename="week-{start.isoformat()}.json"'
+    return response
 
 
 @login_required

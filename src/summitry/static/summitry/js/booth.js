@@ -98,7 +98,7 @@ function applySource(next) {
   relayIn = listenChannel({
     janus, channel: target,
     onTrack: (track, on) => { if (on) mixer.add("relay", track, "channel"); else mixer.remove("relay"); },
-    onError: (err) => alertUser(String(err), "warning"),
+    onError: (err) => alertUser(`${t.relayFailed} (${err})`, "warning"),
   });
 }
 
@@ -215,7 +215,7 @@ function openPresence() {
       li.append(who, document.createTextNode(`: ${msg.booth_chat.text}`));
       $("chat-log").append(li);
     } else if (msg.booth_chat_error) {
-      alertUser(msg.booth_chat_error, "warning");
+      alertUser({ length: t.chatLength, not_in_booth: t.chatNotInBooth }[msg.booth_chat_error] || t.chatNotSent, "warning");
     } else if (msg.admission === "admitted" && !grant) {
       join();
     } else if (msg.admission === "denied") {
@@ -269,7 +269,7 @@ function start() {
     output = openChannel({
       janus, grant, room: mine.room, id: grant.publisher_id, micTrack: mic.getAudioTracks()[0],
       onTrack: () => {}, // the channel's return is not mixed into the interpreter's ears
-      onError: (err) => alertUser(String(err)),
+      onError: (err) => alertUser(`${t.outputFailed} (${err})`),
     });
   }
   openPresence();

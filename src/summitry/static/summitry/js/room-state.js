@@ -25,8 +25,10 @@ export function warningForNoMedia(errors) {
 }
 
 export class RoomState {
-  constructor(roster, me) {
+  /** unknownName: how the page calls someone not on the roster, in its language. */
+  constructor(roster, me, unknownName = "Unknown participant") {
     this.roster = roster;
+    this.unknownName = unknownName;
     this.me = me;
     this.byId = new Map(roster.map((p) => [Number(p.publisher_id), p]));
     this.present = new Set();
@@ -34,7 +36,7 @@ export class RoomState {
 
   /** The roster entry for a Janus publisher id, or a placeholder that never trusts Janus's display. */
   person(id) {
-    return this.byId.get(Number(id)) || { publisher_id: Number(id), name: "Unknown participant", title: "", country: "", initials: "?" };
+    return this.byId.get(Number(id)) || { publisher_id: Number(id), name: this.unknownName, title: "", country: "", initials: "?" };
   }
 
   /** Whether a feed belongs to a roster member (feeds from unknown ids are not shown). */

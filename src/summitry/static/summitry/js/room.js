@@ -7,7 +7,7 @@ import { Mixer, alertUser, setStatus as setPageStatus, api, csrfToken, listenCha
 const cfg = JSON.parse(document.getElementById("room-config").textContent);
 const t = document.getElementById("i18n").dataset;
 const $ = (id) => document.getElementById(id);
-const state = new RoomState(cfg.roster, cfg.me);
+const state = new RoomState(cfg.roster, cfg.me, t.unknownParticipant);
 
 let janus = null;
 let publisher = null;
@@ -122,7 +122,10 @@ function showLobby(entries) {
   list.replaceChildren(...entries.map((w) => {
     const li = $("lobby-template").content.firstElementChild.cloneNode(true);
     li.querySelector(".who").textContent = w.name;
-    li.querySelector(".what").textContent = ` · ${w.delegation} · ${w.role.replace("_", " ")} · ${t.signedInWith} ${w.auth}`;
+    // Role and sign-in method are codes; the page has their words in its language (meetings.views.room).
+    const role = cfg.roleLabels[w.role] || w.role;
+    const how = cfg.authLabels[w.auth] || cfg.authLabels.password;
+    li.querySelector(".what").textContent = ` · ${w.delegation} · ${role} · ${how}`;
     li.dataset.participation = String(w.participation);
     const act = (verb) => async () => {
       li.querySelectorAll("button").forEach((b) => { b.disabled = true; });
@@ -276,7 +279,7 @@ async function join() {
   alertUser("");
   const media = grant.publish ? await acquireMedia() : { stream: null, warning: null };
   localStream = media.stream;
-  if (media.warning) alertUser({ "no-camera": t.noCamera, denied: t.denied, "no-devices": t.noDevices, insecure: t.insecure }[media.warning] || t.noDevices, "warning");
+  if (media.warning) alertUser({ "no-camera": t.noCamera, "no-microphone": t.noMicrophone, denied: t.denied, "no-devices": t.noDevices, insecure: t.insecure }[media.warning] || t.noDevices, "warning");
   Janus.init({
     debug: false,
     dependencies: Janus.useDefaultDependencies({ adapter: window.adapter }),
@@ -338,7 +341,7 @@ function onPublisherMessage(msg, jsep) {
     if (gone === "ok" && msg.reason === "kicked") { kickedOut(); return; }
     if (gone && gone !== "ok") unsubscribe(gone);
   } else if (ev === "destroyed") {
-    kickedOut(t.ended);
+    kickedOut(endedByMe ? t.youEnded : t.ended);
   }
   if (jsep) publisher.handleRemoteJsep({ jsep });
 }
@@ -436,7 +439,7 @@ function teardown() {
 function kickedOut(message) {
   if (paused) return; // a closed segment, already explained
   teardown();
-  alertUser(message || t.kicked);
+  alertUser(endedByMe ? t.youEnded : message || t.kicked);
   setStatus(t.notConnected, "ended");
 }
 
@@ -481,6 +484,7 @@ function toggleCam() {
 }
 
 let endArmed = false;
+let endedByMe = false; // the host who ends the meeting is told so, not that "the host" ended it
 async function endForEveryone() {
   if (!endArmed) {
     endArmed = true;
@@ -488,8 +492,9 @@ async function endForEveryone() {
     setTimeout(() => { endArmed = false; $("end-btn").textContent = $("end-btn").dataset.label; }, 5000);
     return;
   }
+  endedByMe = true; // before the call: Janus may destroy the room before the answer comes back
   const res = await api(cfg.endUrl);
-  if (!res.ok) alertUser((res.body && res.body.detail) || t.refused);
+  if (!res.ok) { endedByMe = false; alertUser((res.body && res.body.detail) || t.refused); }
 }
 
 $("join-btn").addEventListener("click", join);
