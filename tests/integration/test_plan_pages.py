@@ -399,3 +399,56 @@ def test_every_id_on_a_planning_page_is_unique_so_each_label_names_its_own_field
     assert not repeated, repeated
     labelled = set(re.findall(r'<label for="([^"]+)"', html))
     assert labelled <= set(re.findall(r'\sid="([^"]+)"', html))
+
+
+def _tokyo_call():
+    from summitry.accounts.models import Delegation
+    from summitry.trips import services
+    japan = Country.objects.create(code="JP", name="Japan", capital="Tokyo", timezone="Asia/Tokyo")
+    mofa = Delegation.objects.create(slug="jp-mofa", name="Japan: Ministry of Foreign Affairs", country=japan)
+    motegi = Person.objects.create(slug="toshimitsu-motegi", delegation=mofa, given_name="Toshimitsu",
+                                   family_name="Motegi", rank=10)
+    blinken = Person.objects.get(slug="antony-blinken")
+    trip = Trip.objects.get(slug="first-virtual-trip")
+    return services.create_engagement(
+        trip=trip, stop=None, slug="tokyo-call", title="Call with Tokyo", kind="bilateral", host=blinken.delegation,
+        starts_at=datetime(2021, 2, 25, 9, 0, tzinfo=NY), ends_at=datetime(2021, 2, 25, 11, 0, tzinfo=NY),
+        invitees=[services.Invitee(blinken, "host"), services.Invitee(motegi, "principal")])
+
+
+def test_when_no_slot_fits_tokyo_and_washington_the_least_bad_are_offered(scenario):
+    _tokyo_call()
+    html = _client().get("/trips/first-virtual-trip/").content.decode()
+    row = html[html.index('id="row-tokyo-call"'):]
+    row = row[:row.index("</tbody>")]
+    assert "No slot in the next days fits" in row
+    assert row.count('class="btn btn-slot btn-slot-outside"') >= 1
+    assert "Outside working hours: Tokyo" in row or "Outside working hours: Washington" in row
+
+
+def test_an_engagement_across_midnight_shows_both_days(scenario):
+    _tokyo_call()
+    html = _client().get("/engagements/tokyo-call/").content.decode()
+    # 09:00-11:00 in Washington is 23:00 on Thursday to 01:00 on Friday in Tokyo
+    assert "Thu 23:00 – Fri 01:00 JST" in html.replace("\u202f", " ").replace("\u2009", " ")
+    trip = _client().get("/trips/first-virtual-trip/").content.decode()
+    row = trip[trip.index('id="row-tokyo-call"'):]
+    assert "Thu 23:00 – Fri 01:00" in row[:row.index("</tr>")].replace("\u202f", " ").replace("\u2009", " ")
+
+
+def test_people_are_told_when_an_engagement_is_deleted_cancelled_or_they_leave_its_list(scenario, mailoutbox):
+    from django.core import mail
+    Person.objects.filter(slug__in=["antony-blinken", "us-port-director", "john-kerry"]).update(
+        email="someone@example.org")
+    c = _client()
+    assert c.post("/engagements/port-of-entry-visit/delete").status_code == 302
+    cancels = [m for m in mail.outbox if "METHOD:CANCEL" in str(m.message())]
+    assert len(cancels) == 2 and all(len(m.to) == 1 for m in cancels)
+    mail.outbox.clear()
+    assert c.post("/engagements/us-ca-climate/cancel").status_code == 302
+    assert [m.to for m in mail.outbox] == [["John Kerry <someone@example.org>"]]  # Wilkinson has no address
+    mail.outbox.clear()
+    e = Engagement.objects.get(slug="canada-bilateral")
+    blinken = e.participations.get(person__slug="antony-blinken")
+    assert c.post(f"/engagements/canada-bilateral/participants/{blinken.pk}/remove", **HX).status_code == 200
+    assert len(mail.outbox) == 1 and "METHOD:CANCEL" in str(mail.outbox[0].message())

@@ -42,7 +42,7 @@ def base_url(request: HttpRequest) -> str:
 def tell_after_commit(request: HttpRequest, send: Callable[[str], int]) -> None:
     """Email the people a change concerns once it is saved (an outage never undoes the change)."""
     url = base_url(request)
-    transaction.on_commit(lambda: send(url))
+    transaction.on_commit(lambda: send(url), robust=True)  # a failure is logged: the change stands
 
 
 def _engagement(slug: str) -> Engagement:

@@ -154,8 +154,9 @@ def _reset(connection: Any) -> None:
 
 def _fresh(engagement: Engagement) -> Engagement:
     """The engagement as committed (the caller's object may predate the change)."""
-    return Engagement.objects.select_related("host__country").prefetch_related(
-        "participations__person__delegation__country", "segments").get(pk=engagement.pk)
+    found = Engagement.objects.select_related("host__country").prefetch_related(
+        "participations__person__delegation__country", "segments").filter(pk=engagement.pk).first()
+    return found if found is not None else engagement  # deleted since: as it was last known
 
 
 def _participations(e: Engagement) -> list[Participation]:
