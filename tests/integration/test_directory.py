@@ -276,19 +276,20 @@ def test_sign_in_names_create_link_or_are_refused(officer, canada):
         "username": "garneau"})
     assert resp.status_code == 400 and Person.objects.get(pk=joly.pk).user.username == "joly"
 
-    resp = officer.post(f"/directory/people/{joly.slug}/", {  # a new name, given explicitly: linked instead
+    resp = officer.post(f"/directory/people/{joly.slug}/", {  # a person keeps the account they have
         "delegation": canada.pk, "given_name": "Mélanie", "family_name": "Joly", "rank": "1", "language": "fr",
         "username": "melanie.joly"})
-    assert resp.status_code == 302
-    assert Person.objects.get(pk=joly.pk).user.username == "melanie.joly"
-    assert users.filter(username="joly", person__isnull=True).exists()  # the old account stays, unlinked
-    entry = AuditEntry.objects.filter(action="account_linked", subject="melanie-joly").last()
-    assert (entry.detail["username"], entry.detail["previous"]) == ("melanie.joly", "joly")
+    assert resp.status_code == 400 and "keeps the account they have" in _field_error(resp.content.decode(),
+                                                                                      "username")
+    assert Person.objects.get(pk=joly.pk).user.username == "joly"
+    assert not users.filter(username="melanie.joly").exists()
+    resp = add_person(officer, canada, given_name="Hal", family_name="Guest", username="guest-hal-guest")
+    assert resp.status_code == 400 and "for guests" in _field_error(resp.content.decode(), "username")
 
     resp = add_person(officer, canada, given_name="Bob", family_name="Rae", username="<script>")
     assert resp.status_code == 400 and _field_error(resp.content.decode(), "username")
     assert not users.filter(username="<script>").exists()
-    assert AuditEntry.objects.filter(action="account_linked", subject="melanie-joly").exists()
+    assert AuditEntry.objects.filter(action="account_linked", subject="melanie-joly").exists()  # joly's link
 
 
 # Validation --------------------------------------------------------------------------------------------

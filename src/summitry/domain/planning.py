@@ -37,7 +37,8 @@ def zone(name: str) -> ZoneInfo:
 
 @lru_cache(maxsize=1)
 def _zones() -> frozenset[str]:
-    return frozenset(available_timezones())
+    """IANA's zones, without the files that name this machine's own clock or no place at all."""
+    return frozenset(available_timezones()) - {"localtime", "posixrules", "Factory"}
 
 
 def local(moment: datetime, tz: str) -> datetime:

@@ -23,7 +23,7 @@ from summitry.domain.planning import local
 from summitry.meetings import services as meeting_services
 from summitry.meetings.models import Engagement
 
-from . import access, exchange, services
+from . import access, editing, exchange, services
 from .models import Trip
 
 router = Router(tags=["planning"], auth=django_auth)
@@ -145,6 +145,7 @@ class RescheduleIn(Schema):
 
 
 class ImportOut(Schema):
+    change: int = Field(description="The import's record: GET /trips/imports/{change}/ shows it and offers undo")
     countries: int
     delegations: int
     people: int
@@ -274,9 +275,10 @@ def import_plan(request: HttpRequest) -> dict[str, int]:
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):  # nested past any plan
         raise HttpError(400, "The body is not JSON.") from None
     try:
-        return exchange.load(data)
+        change, counts = editing.confirm_import(request, data)  # audited, undoable, people told
     except exchange.PlanError as exc:
         raise HttpError(400, f"Nothing was imported: {exc}") from None
+    return {"change": change.pk, **counts}
 
 
 def _engagement(slug: str) -> Engagement:
@@ -310,7 +312,7 @@ def reschedule(request: HttpRequest, slug: str, body: RescheduleIn) -> dict[str,
     _planner(request)
     e = _engagement(slug)
     try:
-        services.reschedule(e, body.starts_at)
+        services.reschedule(e, body.starts_at, actor=request.user.get_username())
     except exchange.PlanError as exc:
         raise HttpError(400, str(exc)) from None
     return _engagement_out(_engagement(slug))

@@ -33,6 +33,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from summitry.accounts.invitations import GUEST_PREFIX
 from summitry.accounts.models import Country, Delegation, Person
 from summitry.audit.log import record
 from summitry.domain.planning import PlanningError, zone
@@ -201,6 +202,13 @@ class PersonForm(DirectoryForm):
 
     def clean_username(self) -> str:
         name: str = self.cleaned_data["username"]
+        current = self.instance.user if self.instance is not None and self.instance.pk else None
+        if name and current is not None and current.get_username() != name:
+            raise forms.ValidationError(_("%(person)s signs in as “%(name)s”: a person keeps the account they "
+                                          "have."), params={"person": self.instance, "name": current.get_username()})
+        if name.startswith(GUEST_PREFIX):
+            raise forms.ValidationError(_("Sign-in names starting with “%(prefix)s” are for guests' accounts."),
+                                        params={"prefix": GUEST_PREFIX})
         if name:
             owner = _account_owner(name, self.instance)
             if owner is not None:

@@ -17,9 +17,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from summitry.accounts.models import Person
+from summitry.audit.log import record
 from summitry.meetings.models import Engagement, Participation
 
-from . import access, services
+from . import access, exchange, services
 from .exchange import PlanError
 from .forms import (
     TIMEZONES,
@@ -30,7 +31,7 @@ from .forms import (
     StopEditForm,
     TripEditForm,
 )
-from .models import Segment, Stop, Trip
+from .models import PlanChange, Segment, Stop, Trip
 
 PLAN = access.PLAN
 
@@ -228,6 +229,69 @@ def delete(request: HttpRequest, slug: str) -> HttpResponse:
     services.delete_engagement(e, actor=_actor(request))
     messages.success(request, _("“%(title)s” was deleted.") % {"title": title})
     return redirect("trip", trip.slug) if trip is not None else redirect("trips")
+
+
+# Imports: confirmed, told, undone
+
+def confirm_import(request: HttpRequest, data: Any, nonce: str | None = None) -> tuple[PlanChange, dict[str, int]]:
+    """Import a plan for the signed-in officer, keeping what undoing it needs, audited; the people it adds,
+    moves or takes off a list are emailed once it commits. A PlanError says why nothing was imported."""
+    with transaction.atomic():
+        counts, undo, seen = exchange.load_confirmed(data)
+        change = PlanChange.objects.create(actor=_actor(request), plan=data, summary=seen.as_json(), undo=undo,
+                                           nonce=nonce)
+        record("plan_imported", actor=change.actor, change=change.pk, **counts)
+        for c in seen.engagements:
+            tell_after_commit(request, lambda url, c=c: _tell(c.slug, c.added if not c.created else None,
+                                                             c.moved, c.removed, url))
+    return change, counts
+
+
+def undo_import(request: HttpRequest, change: PlanChange) -> None:
+    """Put back what the import changed; whoever that adds, moves or takes off a list is told."""
+    slugs = [e.get("slug") for e in change.plan.get("engagements", []) if isinstance(e, dict)]
+    before = _lists(slugs)
+    exchange.undo(change.undo, change.plan)
+    after = _lists(slugs)
+    for slug, (e, times, people) in before.items():
+        if slug not in after:  # the import created it and the undo removed it: its people were invited
+            gone = list(Person.objects.filter(slug__in=people))
+            tell_after_commit(request, lambda url, e=e, gone=gone: _tell_gone(e, gone, url))
+            continue
+        _, now_times, now_people = after[slug]
+        added, removed = sorted(now_people - people), sorted(people - now_people)
+        tell_after_commit(request, lambda url, slug=slug, added=added, moved=times != now_times, removed=removed:
+                          _tell(slug, added, moved, removed, url))
+
+
+def _lists(slugs: list[Any]) -> dict[str, tuple[Engagement, Any, set[str]]]:
+    return {e.slug: (e, (e.starts_at, e.ends_at), set(e.participations.values_list("person__slug", flat=True)))
+            for e in Engagement.objects.select_related("host__country").filter(
+                slug__in=[s for s in slugs if isinstance(s, str)])}
+
+
+def _tell(slug: str, added: list[str] | None, moved: bool, removed: list[str], url: str) -> int:
+    """``added`` None: everyone (a new engagement)."""
+    from . import mail
+    e = Engagement.objects.filter(slug=slug).first()
+    if e is None:
+        return 0
+    sent = 0
+    invited = list(e.participations.all() if added is None else e.participations.filter(person__slug__in=added))
+    if invited:
+        sent += mail.notify_invited(e, invited, url)
+    if moved:
+        sent += mail.notify_changed(e, url)
+    if removed:
+        sent += mail.notify_removed(e, list(Person.objects.filter(slug__in=removed)), url)
+    return sent
+
+
+def _tell_gone(e: Engagement, people: list[Person], url: str) -> int:
+    """An engagement the undo removed: the people the import had invited get its cancellation."""
+    from . import mail
+    e.state = "cancelled"
+    return mail.notify_removed(e, people, url)
 
 
 # Stops

@@ -21,8 +21,10 @@ from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models import ProtectedError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from summitry.accounts.invitations import GUEST_PREFIX
 from summitry.accounts.models import Country, Delegation, Person
 from summitry.domain.access import Role
 from summitry.domain.planning import PlanningError, zone
@@ -42,6 +44,13 @@ class PlanError(ValueError):
 class _In(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
+    @field_validator("*")
+    @classmethod
+    def _no_nul(cls, v: Any) -> Any:
+        if isinstance(v, str) and "\x00" in v:
+            raise ValueError("a NUL character is not text")
+        return v
+
 
 def _check_zone(value: str) -> str:
     try:
@@ -56,7 +65,7 @@ class CountryIn(_In):
     name: str = Field(min_length=1, max_length=100)
     capital: str = Field(min_length=1, max_length=100)
     timezone: str
-    holiday_subdivision: str = ""
+    holiday_subdivision: str = Field(default="", max_length=8)
     _zone = field_validator("timezone")(_check_zone)
 
 
@@ -77,18 +86,18 @@ class DelegationIn(_In):
     slug: str = Field(pattern=SLUG)
     name: str = Field(min_length=1, max_length=150)
     country: str
-    ministry: str = ""
+    ministry: str = Field(default="", max_length=150)
     working_hours: WorkingHoursIn = WorkingHoursIn()
 
 
 class PersonIn(_In):
     slug: str = Field(pattern=SLUG)
-    username: str | None = None
+    username: str | None = Field(default=None, min_length=1, max_length=150, pattern=r"^[\w.@+-]+$")
     delegation: str
     given_name: str = Field(min_length=1, max_length=100)
     family_name: str = Field(min_length=1, max_length=100)
-    honorific: str = ""
-    title: str = ""
+    honorific: str = Field(default="", max_length=60)
+    title: str = Field(default="", max_length=200)
     rank: int = Field(default=100, ge=0, le=1000)
     language: Literal["en", "fr", "es"] = "en"
     timezone: str = ""
@@ -113,7 +122,7 @@ class PersonIn(_In):
 
 class StopIn(_In):
     country: str
-    title: str = ""
+    title: str = Field(default="", max_length=200)
     arrives: date | None = Field(default=None, description="first day at this stop (the capital's date)")
     departs: date | None = Field(default=None, description="last day at this stop")
 
@@ -129,7 +138,7 @@ class TripIn(_In):
     title: str = Field(min_length=1, max_length=200)
     organizer: str
     traveller: str | None = None
-    description: str = ""
+    description: str = Field(default="", max_length=4000)
     stops: list[StopIn] = []
 
 
@@ -143,7 +152,7 @@ class ParticipantIn(_In):
 
 class SegmentIn(_In):
     kind: Segment.Kind
-    title: str = ""
+    title: str = Field(default="", max_length=200)
     starts: datetime
     ends: datetime
 
@@ -195,9 +204,30 @@ def parse(data: Any) -> PlanIn:
         raise PlanError(_describe(exc)) from None
 
 
-def _local(value: datetime, tz: str) -> datetime:
-    """Times in a plan are wall-clock times in the engagement's zone unless they carry an offset."""
-    return value if value.tzinfo is not None else value.replace(tzinfo=zone(tz))
+YEARS = range(1900, 9001)  # as the pages: far from the limits of Python's dates
+
+
+def _local(value: datetime, tz: str, where: str = "") -> datetime:
+    """Times in a plan are wall-clock times in the engagement's zone unless they carry an offset. A wall
+    time those clocks skip or show twice is refused: a plan never guesses which instant was meant."""
+    if value.year not in YEARS:
+        raise PlanError(f"{where}: {value.isoformat()} is not between the years {YEARS.start} and {YEARS.stop - 1}")
+    if value.tzinfo is None:
+        z = zone(tz)
+        first, second = value.replace(tzinfo=z, fold=0), value.replace(tzinfo=z, fold=1)
+        if first.astimezone(UTC).astimezone(z).replace(tzinfo=None) != value:
+            raise PlanError(f"{where}: {value.isoformat()} does not exist in {tz} (the clocks go forward then)")
+        if first.utcoffset() != second.utcoffset():
+            raise PlanError(f"{where}: {value.isoformat()} happens twice in {tz} (the clocks go back then): "
+                            "give it with its UTC offset")
+        value = first
+    try:
+        utc = value.astimezone(UTC) if value.year in YEARS else None
+    except OverflowError:  # the last hours of 9999 on a clock behind UTC
+        utc = None
+    if utc is None or utc.year not in YEARS:
+        raise PlanError(f"{where}: {value.isoformat()} is not between the years {YEARS.start} and {YEARS.stop - 1}")
+    return utc
 
 
 class _Index:
@@ -218,10 +248,16 @@ class _Index:
         return self.known[k]
 
 
-def load(data: Any) -> dict[str, int]:
-    """Create or update everything the plan describes, or nothing at all."""
+def load(data: Any, *, trusted: bool = False) -> dict[str, int]:
+    """Create or update everything the plan describes, or nothing at all.
+
+    A plan from the pages or the API (``trusted=False``) may not set passwords (``demo_password``) nor
+    make protocol officers, and links a sign-in name only to a person it creates or who has it already:
+    it never moves an account between people, links an existing account, or takes a guest's name.
+    Only the demo scenario, loaded from the command line, is trusted with those."""
     plan = parse(data)
-    user_model = get_user_model()
+    if not trusted:
+        _check_untrusted(plan)
     with transaction.atomic():
         countries, delegations, people, trips = (_Index(Country, "code"), _Index(Delegation), _Index(Person),
                                                  _Index(Trip))
@@ -236,14 +272,8 @@ def load(data: Any) -> dict[str, int]:
                 "ministry": d.ministry, "work_start": wh.start, "work_end": wh.end,
                 "work_days": "".join(str(x) for x in wh.days)})[0]
         for i, p in enumerate(plan.people):
-            user = None
-            if p.username:
-                user, created = user_model.objects.get_or_create(username=p.username, defaults={
-                    "first_name": p.given_name, "last_name": p.family_name})
-                if created and plan.demo_password:
-                    user.set_password(plan.demo_password)
-                    user.save(update_fields=["password"])
-            linked = {"user": user} if user is not None else {}  # never unlink an account the plan does not name
+            user = _account(p, f"people.{i} ({p.slug})", plan.demo_password if trusted else None, trusted)
+            linked: dict[str, Any] = {"user": user} if user is not None else {}  # never unlink by omission
             if p.email is not None:  # nor forget an address it does not mention
                 linked["email"] = p.email
             people[p.slug] = Person.objects.update_or_create(slug=p.slug, defaults={
@@ -276,8 +306,44 @@ def load(data: Any) -> dict[str, int]:
             "trips": len(plan.trips), "engagements": len(plan.engagements)}
 
 
+def _check_untrusted(plan: PlanIn) -> None:
+    if plan.demo_password is not None:
+        raise PlanError("demo_password: passwords are set only by the demo scenario, from the command line")
+    if plan.protocol_officers:
+        raise PlanError("protocol_officers: protocol officers are named from the command line "
+                        "(summitry protocol_officer NAME)")
+
+
+def _account(p: PersonIn, where: str, password: str | None, trusted: bool) -> Any:
+    """The account the plan names for this person, or None when it names none."""
+    if not p.username:
+        return None
+    user_model = get_user_model()
+    person = Person.objects.filter(slug=p.slug).select_related("user").first()
+    user = user_model.objects.filter(username=p.username).first()
+    if person is not None and person.user is not None and person.user != user:
+        raise PlanError(f"{where}: signs in as {person.user.get_username()!r} already; a plan cannot change "
+                        "that (the directory can)")
+    if user is not None and Person.objects.filter(user=user).exclude(slug=p.slug).exists():
+        raise PlanError(f"{where}: the account {p.username!r} belongs to another person")
+    if p.username.startswith(GUEST_PREFIX):
+        raise PlanError(f"{where}: names starting with {GUEST_PREFIX!r} are for guests' accounts")
+    if user is None:
+        user = user_model.objects.create_user(username=p.username, first_name=p.given_name,
+                                              last_name=p.family_name, password=password)
+        if password is None:
+            user.set_unusable_password()
+            user.save(update_fields=["password"])
+        return user
+    if person is not None and person.user == user:
+        return user
+    if not trusted:
+        raise PlanError(f"{where}: the account {p.username!r} exists already: link it in the directory")
+    return user
+
+
 def _load_engagement(e: EngagementIn, where: str, delegations: _Index, people: _Index, trips: _Index) -> None:
-    starts, ends = _local(e.starts, e.timezone), _local(e.ends, e.timezone)
+    starts, ends = _local(e.starts, e.timezone, where), _local(e.ends, e.timezone, where)
     if ends <= starts:
         raise PlanError(f"{where}: ends before it starts")
     trip = trips.get(e.trip, "trip", where) if e.trip else None
@@ -315,7 +381,8 @@ def _load_engagement(e: EngagementIn, where: str, delegations: _Index, people: _
     if cut:
         slug = engagement.slug
         transaction.on_commit(lambda: async_to_sync(meeting_services.cut_removed)(slug, cut, "plan import"))
-    spans = sorted((_local(s.starts, e.timezone), _local(s.ends, e.timezone), s) for s in e.segments)
+    spans = sorted(((_local(s.starts, e.timezone, where), _local(s.ends, e.timezone, where), s)
+                    for s in e.segments), key=lambda span: (span[0], span[1]))
     for n, (s_start, s_end, _) in enumerate(spans):
         if s_end <= s_start:
             raise PlanError(f"{where}: segment {n + 1} ends before it starts")
@@ -422,6 +489,7 @@ def _keys(plan: PlanIn, kind: str) -> list[str]:
 def preview(data: Any) -> Preview:
     """What importing ``data`` would change, read without writing (the plan is validated first)."""
     plan = parse(data)
+    _check_untrusted(plan)
     created: dict[str, list[str]] = {}
     updated: dict[str, list[str]] = {}
     for kind, (model, key) in _KINDS.items():
@@ -435,10 +503,20 @@ def preview(data: Any) -> Preview:
         wanted = [p.person for p in e.participants]
         had = list(existing.participations.values_list("person__slug", flat=True)) if existing else []
         moved = bool(existing) and (existing.starts_at, existing.ends_at) != (
-            _local(e.starts, e.timezone), _local(e.ends, e.timezone))
+            _local(e.starts, e.timezone, e.slug), _local(e.ends, e.timezone, e.slug))
         changes.append(EngagementChange(e.slug, e.title, existing is None, moved,
                                         [p for p in wanted if p not in had], [p for p in had if p not in wanted]))
+    try:  # and everything the import itself checks: run it, then roll it back
+        with transaction.atomic():
+            load(data)
+            raise _Rollback
+    except _Rollback:
+        pass
     return Preview(created, updated, changes)
+
+
+class _Rollback(Exception):
+    """Undoes a trial import."""
 
 
 def _selection(plan: PlanIn) -> dict[str, Any]:
@@ -487,10 +565,15 @@ def undo(change: dict[str, Any], data: Any) -> None:
         fresh.delete()
         Trip.objects.filter(slug__in=created["trips"]).delete()
         people = Person.objects.filter(slug__in=created["people"])
-        get_user_model().objects.filter(username__in=created["users"], person__in=people).delete()
-        people.delete()
-        Delegation.objects.filter(slug__in=created["delegations"]).delete()
-        Country.objects.filter(code__in=created["countries"]).delete()
+        try:
+            get_user_model().objects.filter(username__in=created["users"], person__in=people).delete()
+            people.delete()
+            Delegation.objects.filter(slug__in=created["delegations"]).delete()
+            Country.objects.filter(code__in=created["countries"]).delete()
+        except ProtectedError as exc:
+            used = sorted({str(o) for o in exc.protected_objects})[:3]
+            raise PlanError("what it created is used since (by " + ", ".join(used) + "): "
+                            "take it out of those first") from None
 
 
 def export_week(start: date) -> dict[str, Any]:

@@ -72,6 +72,8 @@ class PlanChange(models.Model):
     undo = models.JSONField(help_text="The records before, what was created, the digest after")
     undone_at = models.DateTimeField(null=True, blank=True)
     undone_by = models.CharField(max_length=150, blank=True)
+    nonce = models.CharField(max_length=64, unique=True, null=True, blank=True,
+                             help_text="The preview it was confirmed from: each preview imports once")
 
     class Meta:
         ordering = ["-created_at"]

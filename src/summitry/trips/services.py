@@ -110,7 +110,7 @@ def suggestions_for(engagements: Sequence[Engagement], days: int = 3,
 
 
 @transaction.atomic
-def reschedule(e: Engagement, starts_at: datetime) -> Engagement:
+def reschedule(e: Engagement, starts_at: datetime, actor: str = "system") -> Engagement:
     """Move the engagement (and its segments) to a new start; calendars see a new SEQUENCE."""
     if starts_at.tzinfo is None:
         raise PlanError(gettext("the new start needs a time zone"))
@@ -122,6 +122,8 @@ def reschedule(e: Engagement, starts_at: datetime) -> Engagement:
         raise PlanError(gettext("the new start must fall between the years %(first)s and %(last)s") % {
             "first": CALENDAR_YEARS.start, "last": CALENDAR_YEARS.stop - 1})
     delta = starts_at - e.starts_at
+    record("engagement_rescheduled", actor=actor, engagement=e.slug, previous=e.starts_at.isoformat(),
+           starts=starts_at.isoformat())
     e.starts_at, e.ends_at = e.starts_at + delta, e.ends_at + delta
     e.sequence += 1
     e.save(update_fields=["starts_at", "ends_at", "sequence"])

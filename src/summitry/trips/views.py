@@ -5,6 +5,7 @@ what is decided in ``access``."""
 from __future__ import annotations
 
 import json
+import secrets
 from collections import OrderedDict
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -13,6 +14,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core import signing
 from django.db import transaction
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import formats, timezone
@@ -211,7 +213,7 @@ def engagement_reschedule(request: HttpRequest, slug: str) -> HttpResponse:
     before = e.starts_at
     try:
         starts = datetime.fromisoformat(request.POST.get("starts_at", ""))
-        services.reschedule(e, starts)
+        services.reschedule(e, starts, actor=request.user.get_username())
     except (ValueError, exchange.PlanError) as exc:
         problem = str(exc) if isinstance(exc, exchange.PlanError) else _("That is not a valid start time.")
         if e.trip is not None:  # said where the officer is: on the trip's page, nothing moved
@@ -263,7 +265,8 @@ def plan_import(request: HttpRequest) -> HttpResponse:
         return _import_refused(request, _("Nothing was imported: %(problem)s") % {"problem": exc})
     return render(request, "trips/import_preview.html", {
         "preview": seen, "name": upload.name, "rows": summary_rows(seen.as_json()),
-        "signed": signing.dumps(data, salt=IMPORT_SALT, compress=True)})
+        "signed": signing.dumps({"plan": data, "by": request.user.pk, "nonce": secrets.token_urlsafe(24)},
+                                salt=IMPORT_SALT, compress=True)})
 
 
 @require_POST
@@ -271,19 +274,18 @@ def plan_import(request: HttpRequest) -> HttpResponse:
 def plan_import_confirm(request: HttpRequest) -> HttpResponse:
     """Step 2: import exactly the plan that was previewed, keeping what undoing it needs."""
     try:
-        data = signing.loads(request.POST.get("plan", ""), salt=IMPORT_SALT, max_age=3600)
+        signed = signing.loads(request.POST.get("plan", ""), salt=IMPORT_SALT, max_age=3600)
     except signing.BadSignature:
         return _import_refused(request, _("That preview has expired: choose the file again."))
+    if signed.get("by") != request.user.pk:
+        return _import_refused(request, _("That preview was made for someone else: choose the file again."))
+    if PlanChange.objects.filter(nonce=signed["nonce"]).exists():
+        return _import_refused(request, _("That preview was imported already: choose the file again to import it "
+                                          "once more."))
     try:
-        counts, undo, seen = exchange.load_confirmed(data)
+        change, counts = editing.confirm_import(request, signed["plan"], nonce=signed["nonce"])
     except exchange.PlanError as exc:
         return _import_refused(request, _("Nothing was imported: %(problem)s") % {"problem": exc})
-    change = PlanChange.objects.create(actor=request.user.get_username(), plan=data, summary=seen.as_json(),
-                                       undo=undo)
-    record("plan_imported", actor=change.actor, change=change.pk, **counts)
-    from . import mail
-    for c in seen.engagements:
-        editing.tell_after_commit(request, lambda url, c=c: _tell_import(mail, c, url))
     messages.success(request, _("Imported: %(n)s engagements, %(t)s trips.") % {
         "n": counts["engagements"], "t": counts["trips"]})
     return redirect("plan_change", change.pk)
@@ -294,21 +296,6 @@ def summary_rows(summary: dict[str, Any]) -> list[tuple[str, int, int]]:
               "trips": _("Trips"), "engagements": _("Engagements")}
     return [(label, len(summary["created"].get(k, [])), len(summary["updated"].get(k, [])))
             for k, label in labels.items()]
-
-
-def _tell_import(mail: Any, c: exchange.EngagementChange, url: str) -> int:
-    e = Engagement.objects.filter(slug=c.slug).first()
-    if e is None:
-        return 0
-    sent = 0
-    added = list(e.participations.filter(person__slug__in=c.added)) if not c.created else list(e.participations.all())
-    if added:
-        sent += mail.notify_invited(e, added, url)
-    if c.moved:
-        sent += mail.notify_changed(e, url)
-    if c.removed:
-        sent += mail.notify_removed(e, list(Person.objects.filter(slug__in=c.removed)), url)
-    return sent
 
 
 @require_GET
@@ -332,7 +319,7 @@ def plan_change_undo(request: HttpRequest, pk: int) -> HttpResponse:
             return render(request, "trips/plan_change.html", _change_context(
                 change, undo_error=_("It was undone already.")), status=400)
         try:
-            exchange.undo(change.undo, change.plan)
+            editing.undo_import(request, change)
         except exchange.PlanError as exc:
             return render(request, "trips/plan_change.html", _change_context(
                 change, undo_error=_("Nothing was undone: %(problem)s") % {"problem": exc}), status=400)
@@ -411,6 +398,18 @@ def week_export(request: HttpRequest) -> HttpResponse:
     return response
 
 
+def _week_filters(request: HttpRequest) -> dict[str, Any]:
+    """The ministries and countries to filter by: the whole directory for the protocol office, otherwise
+    only those of the reader's own engagements (the directory is not theirs to read)."""
+    delegations = Delegation.objects.all()
+    if not access.may_read_plans(request.user):
+        mine = access.visible_engagements(request.user, Engagement.objects.all())
+        delegations = delegations.filter(Q(hosted_engagements__in=mine)
+                                         | Q(people__participations__engagement__in=mine))
+    return {"ministries": sorted(set(delegations.exclude(ministry="").values_list("ministry", flat=True))),
+            "countries": sorted(set(delegations.values_list("country__code", "country__name")))}
+
+
 @login_required
 def week(request: HttpRequest) -> HttpResponse:
     start_error = ""
@@ -435,7 +434,6 @@ def week(request: HttpRequest) -> HttpResponse:
         "days": days, "start": start, "prev": start - timedelta(days=7), "next": start + timedelta(days=7),
         "ministry": ministry, "country": country, "viewer_tz": tz,
         "government_wide": access.may_read_plans(request.user),
-        "ministries": sorted(set(Delegation.objects.exclude(ministry="").values_list("ministry", flat=True))),
-        "countries": sorted(set(Delegation.objects.values_list("country__code", "country__name"))),
+        **_week_filters(request),
         "feed_token": access.feed_token(request.user),
     }, status=400 if start_error else 200)
