@@ -59,9 +59,14 @@ def test_room_page_for_a_participant_carries_no_token(scenario):
 
 
 def test_room_page_refuses_a_non_participant(scenario):
-    page = _login(Client(), "trudeau").get("/engagements/canada-bilateral/room")
-    assert page.status_code == 403
-    assert b"You are not on the list for this engagement" in page.content
+    """As if the engagement did not exist (``test_existence.py`` checks every page and endpoint)."""
+    client = _login(Client(), "trudeau")
+    page = client.get("/engagements/canada-bilateral/room")
+    missing = client.get("/engagements/no-such-thing/room")
+    assert page.status_code == missing.status_code == 404
+    def body(response, slug):  # without the CSRF token and the address asked for (the language form's)
+        return re.sub(rb"[A-Za-z0-9]{64}", b"", response.content).replace(slug.encode(), b"SLUG")
+    assert body(page, "canada-bilateral") == body(missing, "no-such-thing")
     assert b"room-config" not in page.content
     assert b"Secretary Blinken and Minister Garneau" not in page.content  # not even what it is about
 
@@ -83,8 +88,8 @@ def test_api_join_requires_sign_in(scenario):
 
 def test_api_join_refuses_a_non_participant(scenario):
     resp = _login(Client(), "trudeau").post("/api/engagements/canada-bilateral/join")
-    assert resp.status_code == 403
-    assert resp.json() == {"detail": "You are not a participant in this engagement."}
+    assert resp.status_code == 404
+    assert resp.json() == {"detail": "No such engagement."}  # what a missing engagement answers
     assert not MediaGrant.objects.exists()
 
 
@@ -118,7 +123,7 @@ def test_api_leave_is_csrf_protected(scenario):
 
 
 def test_api_roster_refuses_outsiders(scenario):
-    assert _login(Client(), "trudeau").get("/api/engagements/canada-bilateral/roster").status_code == 403
+    assert _login(Client(), "trudeau").get("/api/engagements/canada-bilateral/roster").status_code == 404
     roster = _login(Client(), "chung").get("/api/engagements/canada-bilateral/roster").json()
     assert roster[0]["formal_name"] == "The Honourable Marc Garneau"
 

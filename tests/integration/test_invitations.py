@@ -201,3 +201,55 @@ def test_a_guest_cannot_enrol_a_second_factor_or_a_security_key(guest):
     real.login(username="blinken", password=PASSWORD)
     assert real.get("/accounts/security/").status_code == 200
     assert real.get("/accounts/security/key/options").status_code == 200
+
+
+def _recreated(guest):
+    """The person taken off the list and deleted, then made again with the same slug and put back on the
+    list (a directory edit); the guest account the first link made stays behind without a person."""
+    person = guest.person
+    Participation.objects.filter(person=person).delete()
+    person.delete()
+    again = Person.objects.create(slug="mx-adviser", delegation=Delegation.objects.get(slug="mx-sre"),
+                                  given_name="Rosa", family_name="Icaza", title="Adviser (illustrative)")
+    return Participation.objects.create(engagement=guest.engagement, person=again, role="delegation_member")
+
+
+def test_a_person_made_again_with_the_same_slug_can_redeem_a_new_link(guest):
+    first = Client()
+    assert first.post(f"/invite/{invite(guest, 'protocol')}").status_code == 302
+    left_behind = get_user_model().objects.get(pk=Person.objects.get(slug="mx-adviser").user_id)
+    again = _recreated(guest)
+    c = Client()
+    resp = c.post(f"/invite/{invite(again, 'protocol')}")
+    assert resp.status_code == 302 and resp.url == "/engagements/canada-bilateral/room"
+    user = Person.objects.get(slug="mx-adviser").user
+    assert user is not None and user.pk != left_behind.pk and is_guest(user)
+    assert user.username.startswith("guest-mx-adviser-") and len(user.username) <= 150
+    assert c.get("/engagements/canada-bilateral/room").status_code == 200
+
+
+def test_a_sign_in_name_given_by_a_planner_does_not_block_the_guest(guest):
+    """A real account called ``guest-<slug>`` (made in the directory) is neither reused nor in the way."""
+    real = get_user_model().objects.create_user("guest-mx-adviser", password=PASSWORD)
+    c = Client()
+    assert c.post(f"/invite/{invite(guest, 'protocol')}").status_code == 302
+    user = Person.objects.get(slug="mx-adviser").user
+    assert user.pk != real.pk and is_guest(user) and not is_guest(real)
+    assert int(c.session["_auth_user_id"]) == user.pk
+
+
+def test_a_taken_guest_name_is_drawn_again(guest, monkeypatch):
+    from summitry.accounts import invitations
+
+    get_user_model().objects.create(username="guest-mx-adviser-00000000")
+    drawn = iter(["00000000", "0000beef"])
+    monkeypatch.setattr(invitations.secrets, "token_hex", lambda n: next(drawn))
+    assert Client().post(f"/invite/{invite(guest, 'protocol')}").status_code == 302
+    assert Person.objects.get(slug="mx-adviser").user.username == "guest-mx-adviser-0000beef"
+
+
+def test_a_guest_name_stays_within_150_characters():
+    from summitry.accounts.invitations import _guest_username
+
+    name = _guest_username(Person(slug="a" * 200))
+    assert len(name) == 150 and name.startswith("guest-aaa") and name[-9] == "-"

@@ -76,9 +76,9 @@ async def test_participants_see_each_others_microphone_and_camera(scenario):
 
 async def test_outsiders_and_anonymous_are_refused(scenario):
     _, connected, code = await _connect(scenario["trudeau"])
-    assert not connected and code == 4403
+    assert not connected and code == 4404  # not on the list: as if the engagement did not exist
     _, connected, code = await _connect(None)
-    assert not connected and code == 4403
+    assert not connected and code == 4404
     _, connected, code = await _connect(scenario["blinken"], path="/ws/engagements/nope/presence")
     assert not connected and code == 4404
 

@@ -16,7 +16,7 @@ from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from summitry.audit.log import record
@@ -27,6 +27,7 @@ from .models import GuestPass, Invitation, Person
 
 LIFETIME = timedelta(hours=48)
 GUEST_PREFIX = "guest-"
+GUEST_NAME_TRIES = 5
 
 
 class InvitationError(Exception):
@@ -109,6 +110,33 @@ def lookup(secret: str) -> Invitation:
     return inv
 
 
+def _guest_username(person: Person) -> str:
+    """``guest-<slug>-<8 hex digits>``: the person's slug says whom it is for, the random part keeps it
+    free of any name taken before (a guest account left behind by a deleted person of the same slug, a
+    sign-in name a planner gave someone), within the user name's 150 characters."""
+    suffix = f"-{secrets.token_hex(4)}"
+    return f"{GUEST_PREFIX}{person.slug[:150 - len(GUEST_PREFIX) - len(suffix)]}{suffix}"
+
+
+def _new_guest_account(person: Person) -> AbstractBaseUser:
+    """A guest account for the person: a fresh user name (a few tries, each in its own savepoint, should
+    one be taken meanwhile) and no usable password, which together make ``is_guest`` true."""
+    tries = GUEST_NAME_TRIES
+    while True:
+        user = get_user_model()(username=_guest_username(person), first_name=person.given_name,
+                                last_name=person.family_name)
+        user.set_unusable_password()
+        try:
+            with transaction.atomic():
+                user.save()
+        except IntegrityError:
+            tries -= 1
+            if not tries:  # 32 random bits taken five times over: not chance, let it show
+                raise
+        else:
+            return user
+
+
 def redeem(secret: str, ip: str = "") -> tuple[AbstractBaseUser, Invitation]:
     """Use the invitation (once): the guest's account, bound to this one engagement. Everything is
     checked again under row locks (the invitation's and the person's), so that a person who got a
@@ -124,10 +152,7 @@ def redeem(secret: str, ip: str = "") -> tuple[AbstractBaseUser, Invitation]:
         locked.save(update_fields=["used_at"])
         user = person.user
         if user is None:
-            user = get_user_model().objects.create(username=f"{GUEST_PREFIX}{person.slug}"[:150],
-                                                   first_name=person.given_name, last_name=person.family_name)
-            user.set_unusable_password()
-            user.save()
+            user = _new_guest_account(person)
             person.user = user
             person.save(update_fields=["user"])
         if not is_guest(user):  # cannot happen (_check refused real accounts); never sign in as one

@@ -130,14 +130,31 @@ def holiday(country: str, day: date, subdivision: str | None = None) -> str | No
 
 @dataclass(frozen=True)
 class PlanWarning:
-    """Something a protocol officer must look at. ``code`` is stable; ``message`` is for people;
-    ``related`` is the other engagement of a double booking."""
+    """Something a protocol officer must look at. ``code`` is stable; ``message`` is the sentence in
+    English (the API's and the logs'); ``related`` is the other engagement of a double booking.
+
+    ``params`` are what the sentence says, as named strings, so that a page can say it in its reader's
+    language (the domain knows no languages). Per code:
+
+    - ``outside_working_hours``: ``title``, ``place``, ``tz``, ``start`` and ``end`` (ISO 8601 instants,
+      UTC), ``opens`` and ``closes`` (the working day, ``HH:MM`` on the place's clocks);
+    - ``public_holiday``: ``title``, ``place``, ``day`` (ISO date on the place's clocks), ``holiday`` (its
+      name), ``country`` and ``subdivision`` (the calendar it comes from);
+    - ``double_booked``: ``person``, ``first`` and ``second`` (the two engagements' titles, in time order);
+    - ``interpreter_no_break``: ``person``, ``minutes`` (the stretch) and ``pause`` (the break it lacks),
+      whole minutes.
+    """
 
     code: str
     engagement: str
     message: str
     subject: str = ""
     related: str = ""
+    params: tuple[tuple[str, str], ...] = ()
+
+    def param(self, name: str) -> str:
+        """One of ``params`` by name ("" if the warning has none of that name)."""
+        return next((value for key, value in self.params if key == name), "")
 
 
 @dataclass(frozen=True)
@@ -157,13 +174,21 @@ def party_warnings(b: Booking) -> list[PlanWarning]:
     for p in b.parties:
         if not p.hours.contains(b.interval):
             s, e = local(b.interval.start, p.hours.tz), local(b.interval.end, p.hours.tz)
+            params: tuple[tuple[str, str], ...] = (("title", b.title), ("place", p.name), ("tz", p.hours.tz),
+                                                   ("start", b.interval.start.isoformat()),
+                                                   ("end", b.interval.end.isoformat()),
+                                                   ("opens", f"{p.hours.start:%H:%M}"),
+                                                   ("closes", f"{p.hours.end:%H:%M}"))
             out.append(PlanWarning("outside_working_hours", b.key,
-                               f"{b.title}: {s:%a %H:%M}–{e:%H:%M} in {p.name}, outside its working hours "
-                               f"({p.hours.start:%H:%M}–{p.hours.end:%H:%M})", p.key))
+                                   f"{b.title}: {s:%a %H:%M}–{e:%H:%M} in {p.name}, outside its working hours "
+                                   f"({p.hours.start:%H:%M}–{p.hours.end:%H:%M})", p.key, params=params))
         day = local(b.interval.start, p.hours.tz).date()
         name = holiday(p.country, day, p.subdivision)
         if name:
-            out.append(PlanWarning("public_holiday", b.key, f"{b.title}: {day:%d %B %Y} is {name} in {p.name}", p.key))
+            params = (("title", b.title), ("place", p.name), ("day", day.isoformat()), ("holiday", name),
+                      ("country", p.country), ("subdivision", p.subdivision or ""))
+            out.append(PlanWarning("public_holiday", b.key, f"{b.title}: {day:%d %B %Y} is {name} in {p.name}",
+                                   p.key, params=params))
     return out
 
 
@@ -191,7 +216,8 @@ def double_bookings(bookings: Sequence[Booking], concerning: Collection[str] | N
                 on, other = (b, a) if concerning is None or b.key in concerning else (a, b)
                 if concerning is None or on.key in concerning:
                     out.append(PlanWarning("double_booked", on.key, f"{person} is in both {a.title} and {b.title}",
-                                           person, other.key))
+                                           person, other.key,
+                                           (("person", person), ("first", a.title), ("second", b.title))))
     return out
 
 
@@ -212,9 +238,10 @@ def interpreter_breaks(bookings: Sequence[Booking], *, max_stretch: timedelta = 
                 continue
             on = [b for b in stretch if concerning is None or b.key in concerning]
             if stretch_end - stretch_start > max_stretch and on:
+                worked, pause = _minutes(stretch_end - stretch_start), _minutes(min_break)
                 out.append(PlanWarning("interpreter_no_break", on[-1].key,
-                                   f"{person} interprets {_minutes(stretch_end - stretch_start)} min without a "
-                                   f"{_minutes(min_break)}-minute break", person))
+                                       f"{person} interprets {worked} min without a {pause}-minute break", person,
+                                       params=(("person", person), ("minutes", str(worked)), ("pause", str(pause)))))
             if nxt is not None:
                 stretch, stretch_start, stretch_end = [nxt], nxt.interval.start, nxt.interval.end
     return out

@@ -39,6 +39,15 @@ def own_participations(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Parti
     return mine
 
 
+def takes_part(user: AbstractBaseUser | AnonymousUser, engagement: Engagement) -> bool:
+    """Whether the user's person is on the engagement's list, whatever its state (a guest's person too,
+    whether or not the guest's pass covers it). Whoever does not take part is answered exactly as if the
+    engagement did not exist: slugs come from titles, and a refusal would confirm a guessed meeting."""
+    if not user.is_authenticated:
+        return False
+    return Participation.objects.filter(person__user=user, engagement=engagement).exists()
+
+
 def participation_for(user: AbstractBaseUser | AnonymousUser, engagement: Engagement) -> Participation:
     """The user's participation in the engagement, or NotAllowed."""
     if not user.is_authenticated:

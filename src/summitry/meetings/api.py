@@ -141,19 +141,28 @@ def _says_e2ee(request: HttpRequest) -> bool:
     return isinstance(body, dict) and body.get("e2ee") is True
 
 
+def _no_such_engagement() -> HttpError:
+    return HttpError(404, gettext("No such engagement."))
+
+
 async def _engagement(slug: str) -> Engagement:
     try:
         return await Engagement.objects.aget(slug=slug)
     except Engagement.DoesNotExist:
-        raise HttpError(404, gettext("No such engagement.")) from None
+        raise _no_such_engagement() from None
 
 
-async def _refuse(request: HttpRequest, slug: str, exc: access.NotAllowed) -> HttpError:
-    """A 403 with its sentence, recorded in the audit under whoever asked (never whom they named)."""
+async def _refuse(request: HttpRequest, engagement: Engagement, exc: access.NotAllowed) -> HttpError:
+    """A 403 with its sentence for a participant; whoever does not take part gets exactly the 404 of an
+    engagement that does not exist (slugs come from titles: a 403 would confirm a guessed meeting).
+    Either way the attempt is recorded in the audit under whoever asked (never whom they named)."""
     user = await request.auser()
     actor = user.get_username() if user.is_authenticated else "anonymous"
+    slug = engagement.slug
     await sync_to_async(record_attempt)("meeting_refused", (actor, slug), actor=actor, engagement=slug,
                                         reason=exc.reason, path=request.path[:200], ip=client_ip(request))
+    if not await sync_to_async(access.takes_part)(user, engagement):
+        return _no_such_engagement()
     return HttpError(403, str(MESSAGES.get(exc.reason, _("Not allowed."))))
 
 
@@ -161,13 +170,13 @@ async def _refuse(request: HttpRequest, slug: str, exc: access.NotAllowed) -> Ht
              summary="Join the engagement's meeting (202: wait in the lobby until the host admits you)")
 async def join(request: HttpRequest, slug: str) -> JoinOut | Status:
     """The optional JSON body ``{"e2ee": true}`` says the client can encrypt media end to end."""
-    await _engagement(slug)
+    engagement = await _engagement(slug)
     user = await request.auser()
     try:
         auth_method = await sync_to_async(request.session.get)("auth_method", "password")
         grant = await services.join(user, slug, auth_method, supports_e2ee=_says_e2ee(request))
     except access.NotAllowed as exc:
-        raise await _refuse(request, slug, exc) from None
+        raise await _refuse(request, engagement, exc) from None
     except lobby.InLobby as exc:
         return Status(202, LobbyOut(state=exc.state, message=gettext("Waiting for the host to admit you.")))
     except services.MediaUnavailable:
@@ -181,20 +190,20 @@ async def join(request: HttpRequest, slug: str) -> JoinOut | Status:
 
 @router.post("/engagements/{slug}/leave", response=LeaveOut, summary="Leave the meeting (revokes your token)")
 async def leave(request: HttpRequest, slug: str) -> LeaveOut:
-    await _engagement(slug)
+    engagement = await _engagement(slug)
     try:
         return LeaveOut(revoked=await services.leave(await request.auser(), slug))
     except access.NotAllowed as exc:
-        raise await _refuse(request, slug, exc) from None
+        raise await _refuse(request, engagement, exc) from None
 
 
 @router.post("/engagements/{slug}/end", response={204: None}, summary="End the engagement for everyone")
 async def end(request: HttpRequest, slug: str) -> Status:
-    await _engagement(slug)
+    engagement = await _engagement(slug)
     try:
         await services.end(await request.auser(), slug)
     except access.NotAllowed as exc:
-        raise await _refuse(request, slug, exc) from None
+        raise await _refuse(request, engagement, exc) from None
     return Status(204, None)
 
 
@@ -205,7 +214,7 @@ async def get_roster(request: HttpRequest, slug: str) -> list[dict[str, object]]
     try:
         await sync_to_async(access.participation_for)(user, engagement)
     except access.NotAllowed as exc:
-        raise await _refuse(request, slug, exc) from None
+        raise await _refuse(request, engagement, exc) from None
     return await sync_to_async(roster)(engagement)
 
 
@@ -216,18 +225,18 @@ async def get_lobby(request: HttpRequest, slug: str) -> list[dict[str, object]]:
     try:
         await sync_to_async(lobby.admitter)(user, engagement)
     except access.NotAllowed as exc:
-        raise await _refuse(request, slug, exc) from None
+        raise await _refuse(request, engagement, exc) from None
     return await sync_to_async(lobby.waiting)(engagement)
 
 
 async def _decide(request: HttpRequest, slug: str, participation_id: int, state: str) -> LobbyOut:
-    await _engagement(slug)
+    engagement = await _engagement(slug)
     try:
         if not 0 < participation_id < 2**53:  # no such row; and beyond what the databases can compare
             raise access.NotAllowed("not_waiting")
         admission = await lobby.decide_as(await request.auser(), slug, participation_id, state)
     except access.NotAllowed as exc:
-        raise await _refuse(request, slug, exc) from None
+        raise await _refuse(request, engagement, exc) from None
     if state == "denied":  # denied after being admitted: out of the meeting at once, media and keys
         await services.remove(participation_id, slug, "denied", (await request.auser()).get_username())
     return LobbyOut(state=admission.state, message="")
@@ -246,11 +255,11 @@ async def deny(request: HttpRequest, slug: str, participation_id: int) -> LobbyO
 @router.post("/engagements/{slug}/segment", response=SegmentOut,
              summary="Put a segment in force (host): open, closed (no press) or restricted")
 async def switch_segment(request: HttpRequest, slug: str, body: SegmentIn) -> SegmentOut:
-    await _engagement(slug)
+    engagement = await _engagement(slug)
     try:
         cut = await services.switch_segment(await request.auser(), slug, body.kind)
     except access.NotAllowed as exc:
-        raise await _refuse(request, slug, exc) from None
+        raise await _refuse(request, engagement, exc) from None
     return SegmentOut(kind=body.kind, cut=cut)
 
 
@@ -295,7 +304,7 @@ async def create_invitation(request: HttpRequest, slug: str, body: InvitationIn)
     try:
         secret = await _create()
     except access.NotAllowed as exc:
-        raise await _refuse(request, slug, exc) from None
+        raise await _refuse(request, engagement, exc) from None
     except InvitationError as exc:
         raise HttpError(400, refusals.get(exc.reason, gettext("No invitation can be made for this person."))) from None
     scheme = "https" if request.is_secure() else "http"
@@ -310,18 +319,18 @@ async def channels(request: HttpRequest, slug: str) -> list[dict[str, object]]:
     try:
         await sync_to_async(access.participation_for)(await request.auser(), engagement)
     except access.NotAllowed as exc:
-        raise await _refuse(request, slug, exc) from None
+        raise await _refuse(request, engagement, exc) from None
     return await sync_to_async(interpretation.states)(engagement)
 
 
 @router.post("/engagements/{slug}/channels/{language}/air", response=list[ChannelState],
              summary="Take, hand over or release the booth's microphone (the channel's interpreters)")
 async def air(request: HttpRequest, slug: str, language: str, body: AirIn) -> list[dict[str, object]]:
-    await _engagement(slug)
+    engagement = await _engagement(slug)
     try:
         return await interpretation.change_air(await request.auser(), slug, language, body.action)
     except access.NotAllowed as exc:
-        raise await _refuse(request, slug, exc) from None
+        raise await _refuse(request, engagement, exc) from None
     except services.JanusError:
         raise HttpError(503, gettext("The media server is unreachable. Try again in a moment.")) from None
 
@@ -329,8 +338,8 @@ async def air(request: HttpRequest, slug: str, language: str, body: AirIn) -> li
 @router.post("/engagements/{slug}/channels/{language}/source", response=list[ChannelState],
              summary="Interpret from the floor or from another channel (relay)")
 async def source(request: HttpRequest, slug: str, language: str, body: SourceIn) -> list[dict[str, object]]:
-    await _engagement(slug)
+    engagement = await _engagement(slug)
     try:
         return await interpretation.set_source(await request.auser(), slug, language, body.source)
     except access.NotAllowed as exc:
-        raise await _refuse(request, slug, exc) from None
+        raise await _refuse(request, engagement, exc) from None

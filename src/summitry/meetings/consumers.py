@@ -27,6 +27,11 @@ log = logging.getLogger(__name__)
 
 CLOSE_NOT_ALLOWED = 4403
 CLOSE_NOT_FOUND = 4404
+
+
+async def _refusal(user: Any, engagement: Engagement) -> int:
+    """Whoever is not on the list is refused as if the engagement did not exist."""
+    return CLOSE_NOT_ALLOWED if await sync_to_async(access.takes_part)(user, engagement) else CLOSE_NOT_FOUND
 CLOSE_BAD_MESSAGE = 4400
 
 
@@ -44,7 +49,7 @@ class RoomPresenceConsumer(AsyncJsonWebsocketConsumer):
         try:
             participation = await sync_to_async(access.participation_for)(self.scope["user"], engagement)
         except access.NotAllowed:
-            await self.close(code=CLOSE_NOT_ALLOWED)
+            await self.close(code=await _refusal(self.scope["user"], engagement))
             return
         self.engagement = engagement
         self.participation = participation
@@ -208,7 +213,7 @@ class JanusRelayConsumer(AsyncWebsocketConsumer):
         try:
             grant, relay_grant = await _grant()
         except access.NotAllowed:
-            await self.close(code=CLOSE_NOT_ALLOWED)
+            await self.close(code=await _refusal(user, engagement))
             return
         self.grant_id = grant.pk
         actor, subject = user.get_username(), grant.participation.person.slug

@@ -7,12 +7,14 @@ import hmac
 import json
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from summitry.audit.log import record_attempt
+from summitry.audit.signals import client_ip
 from summitry.domain.access import Role, may_admit
 
 from . import access
@@ -29,6 +31,8 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "meetings/home.html", {"participations": mine, "person": person})
 
 
+NO_SUCH_ENGAGEMENT = "No such engagement."  # the same for a missing engagement and one not theirs
+
 REFUSALS = {
     "not_invited": (_("You are not on the list for this engagement"),
                     _("Only the engagement's invited participants may enter its meeting. "
@@ -38,9 +42,23 @@ REFUSALS = {
 }
 
 
+def _engagement(slug: str) -> Engagement:
+    engagement = Engagement.objects.select_related("host__country").filter(slug=slug).first()
+    if engagement is None:
+        raise Http404(NO_SUCH_ENGAGEMENT)
+    return engagement
+
+
 def _refused(request: HttpRequest, engagement: Engagement, exc: access.NotAllowed) -> HttpResponse:
     """Why the meeting is closed to them; its title only for its participants (an ended one), since
-    whoever is not on the list may not learn what it is about."""
+    whoever is not on the list may not learn what it is about. Whoever does not take part at all gets
+    exactly the 404 of a missing engagement (slugs come from titles: a refusal would confirm a guessed
+    meeting); the attempt is audited under them, as the API's refusals are."""
+    if not access.takes_part(request.user, engagement):
+        actor = request.user.get_username()
+        record_attempt("meeting_refused", (actor, engagement.slug), actor=actor, engagement=engagement.slug,
+                       reason=exc.reason, path=request.path[:200], ip=client_ip(request))
+        raise Http404(NO_SUCH_ENGAGEMENT)
     title, detail = REFUSALS.get(exc.reason, (_("You cannot enter this meeting"), ""))
     shown = engagement if exc.reason in ("ended", "cancelled") else None
     return render(request, "meetings/refused.html", {"engagement": shown, "title": title, "detail": detail},
@@ -49,7 +67,7 @@ def _refused(request: HttpRequest, engagement: Engagement, exc: access.NotAllowe
 
 @login_required
 def room(request: HttpRequest, slug: str) -> HttpResponse:
-    engagement = get_object_or_404(Engagement.objects.select_related("host__country"), slug=slug)
+    engagement = _engagement(slug)
     try:
         participation = access.participation_for(request.user, engagement)
     except access.NotAllowed as exc:
@@ -83,7 +101,7 @@ def booth(request: HttpRequest, slug: str) -> HttpResponse:
     """The interpreter console: the floor (or a relay channel) in, the booth's channel out."""
     from summitry.domain.interpretation import LANGUAGE_NAMES, input_choices, parse_languages
 
-    engagement = get_object_or_404(Engagement.objects.select_related("host__country"), slug=slug)
+    engagement = _engagement(slug)
     try:
         participation = access.participation_for(request.user, engagement)
     except access.NotAllowed as exc:
