@@ -44,6 +44,21 @@ class Server:
             return db.execute(sql, params).fetchall()
 
 
+def wait_until_serving(url: str, proc: subprocess.Popen, log: Path, seconds: float = 30) -> None:
+    """Until ``summitry serve`` answers its sign-in page; its log if it stops or takes too long."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/accounts/login/", timeout=1) as resp:  # noqa: S310
+                if resp.status == 200:
+                    return
+        except OSError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError("summitry serve did not start:\n" + log.read_text())
+        time.sleep(0.2)
+
+
 @pytest.fixture(scope="session")
 def server(testnet, tmp_path_factory):
     data_dir = tmp_path_factory.mktemp("summitry-e2e")
@@ -60,17 +75,7 @@ def server(testnet, tmp_path_factory):
     url = f"http://{testnet.server_ip}:{PORT}"
     os.environ["SUMMITRY_TEST_ORIGIN"] = url
     os.environ["SUMMITRY_TEST_SERVER_IP"] = testnet.server_ip
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/accounts/login/", timeout=1) as resp:  # noqa: S310
-                if resp.status == 200:
-                    break
-        except OSError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            raise RuntimeError("summitry serve did not start:\n" + (data_dir / "serve.log").read_text())
-        time.sleep(0.2)
+    wait_until_serving(url, proc, data_dir / "serve.log")
     yield Server(url, env, data_dir, proc)
     proc.terminate()
     try:

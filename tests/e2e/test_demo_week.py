@@ -7,14 +7,12 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import time
-import urllib.request
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from .conftest import HERE, PASSWORD, SUMMITRY
+from .conftest import HERE, PASSWORD, SUMMITRY, wait_until_serving
 
 pytestmark = [pytest.mark.e2e, pytest.mark.janus]
 SCENARIO = json.loads((HERE.parents[1] / "src" / "summitry" / "demo" / "scenario.json").read_text())
@@ -47,16 +45,7 @@ def empty_server(testnet, tmp_path):
     proc = subprocess.Popen([*SUMMITRY, "serve", "--no-janus", "--host", "0.0.0.0", "--port", str(EMPTY_PORT)],
                             env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://{testnet.server_ip}:{EMPTY_PORT}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/accounts/login/", timeout=1) as resp:  # noqa: S310
-                if resp.status == 200:
-                    break
-        except OSError:
-            pass
-        assert proc.poll() is None and time.monotonic() < deadline, (tmp_path / "serve.log").read_text()
-        time.sleep(0.2)
+    wait_until_serving(url, proc, tmp_path / "serve.log")
     yield url, env
     proc.terminate()
     proc.wait(15)

@@ -36,11 +36,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from summitry.accounts.invitations import GUEST_PREFIX
 from summitry.accounts.models import Country, Delegation, Person
 from summitry.audit.log import record
-from summitry.domain.planning import PlanningError, zone
 from summitry.meetings.models import Engagement, Participation
 
 from . import access
-from .forms import PlanningForm, slug_for
+from .forms import PlanningForm, known_zone, slug_for
 from .models import Stop, Trip
 
 M = TypeVar("M", bound=models.Model)
@@ -52,15 +51,6 @@ RACE = _("Someone saved the same record a moment ago: check the values and save 
 
 
 # Forms -------------------------------------------------------------------------------------------------
-
-
-def _known_zone(value: str) -> str:
-    try:
-        zone(value)
-    except PlanningError:
-        raise forms.ValidationError(_("Unknown time zone “%(tz)s”: use a name such as America/Toronto."),
-                                    params={"tz": value}) from None
-    return value
 
 
 class DirectoryForm(PlanningForm):
@@ -117,7 +107,7 @@ class CountryForm(DirectoryForm):
         return code
 
     def clean_timezone(self) -> str:
-        return _known_zone(self.cleaned_data["timezone"])
+        return known_zone(self.cleaned_data["timezone"])
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -198,7 +188,7 @@ class PersonForm(DirectoryForm):
 
     def clean_timezone(self) -> str:
         tz: str = self.cleaned_data["timezone"]
-        return _known_zone(tz) if tz else ""
+        return known_zone(tz) if tz else ""
 
     def clean_username(self) -> str:
         name: str = self.cleaned_data["username"]

@@ -76,7 +76,8 @@ def wall_clock(day: date, clock: time, tz: str) -> datetime:
     return first
 
 
-def _zone_name(value: str) -> str:
+def known_zone(value: str) -> str:
+    """The IANA zone named, or a ValidationError that says how to name one."""
     tz = value.strip()
     try:
         zone(tz)
@@ -166,7 +167,7 @@ class EngagementDetailsForm(PlanningForm):
             "duration": int((e.ends_at - e.starts_at).total_seconds() // 60), "languages": e.languages.split(",")})
 
     def clean_timezone(self) -> str:
-        return _zone_name(self.cleaned_data["timezone"])
+        return known_zone(self.cleaned_data["timezone"])
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
