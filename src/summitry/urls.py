@@ -54,6 +54,7 @@ urlpatterns = [
     path("accounts/login/key", account_views.login_key, name="login_key"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("invite/<str:secret>", account_views.invitation, name="invitation"),
+    path("accounts/welcome/<str:uidb64>/<str:token>/", account_views.welcome, name="welcome"),
     path("internal/janus-events", meeting_views.janus_events, name="janus_events"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", api.urls),

@@ -505,3 +505,58 @@ def test_records_made_in_the_directory_are_exported_with_their_values(officer):
     assert (zakharova["family_name"], zakharova["rank"], zakharova["timezone"]) == ("Захарова", 40, "")
     assert {p["person"] for p in plan["engagements"][0]["participants"]} == {p["slug"] for p in plan["people"]}
     assert Engagement.objects.get().host == sre
+
+
+def test_a_person_added_from_the_pages_chooses_a_password_through_a_first_sign_in_link(officer, canada, mailoutbox):
+    import re as _re
+    assert add_person(officer, canada, given_name="Mélanie", family_name="Joly", username="joly",
+                      email="joly@example.org").status_code == 302
+    joly = Person.objects.get(family_name="Joly")
+    page = officer.get(f"/directory/people/{joly.slug}/").content.decode()
+    assert "Send a first sign-in link" in page
+    assert officer.post(f"/directory/people/{joly.slug}/welcome").status_code == 302
+    assert len(mailoutbox) == 1 and mailoutbox[0].to[0].endswith("<joly@example.org>")
+    link = _re.search(r"http://testserver(/accounts/welcome/\S+/)", mailoutbox[0].body).group(1)
+    assert link not in str(AuditEntry.objects.values_list("detail", flat=True))  # the link is never kept
+    guest = Client()
+    assert guest.get(link).status_code == 200
+    weak = guest.post(link, {"new_password1": "short", "new_password2": "short"})
+    assert weak.status_code == 400 and 'aria-invalid="true"' in weak.content.decode()
+    strong = "a long and private passphrase"
+    assert guest.post(link, {"new_password1": strong, "new_password2": strong}).status_code == 302
+    assert guest.login(username="joly", password=strong)
+    # the link works once, and no further link can be sent for an account that has a password
+    assert Client().get(link).status_code == 410
+    mailoutbox.clear()
+    officer.post(f"/directory/people/{joly.slug}/welcome")
+    assert not mailoutbox
+    assert "Send a first sign-in link" not in officer.get(f"/directory/people/{joly.slug}/").content.decode()
+
+
+def test_no_first_sign_in_link_for_an_account_someone_already_signs_in_to(officer, canada, mailoutbox):
+    users = get_user_model().objects
+    users.create_user("joly", password=PASSWORD)
+    assert add_person(officer, canada, given_name="Mélanie", family_name="Joly", username="joly",
+                      email="attacker@example.org").status_code == 302
+    joly = Person.objects.get(family_name="Joly")
+    assert officer.post(f"/directory/people/{joly.slug}/welcome").status_code == 302
+    assert not mailoutbox
+    assert Client().get("/accounts/welcome/MQ/not-a-token/").status_code == 410
+    assert Client().get("/accounts/welcome/%%%/x/").status_code in (404, 410)
+
+
+def test_no_first_sign_in_link_for_an_account_that_signs_in_by_key_or_has_signed_in(officer, canada, mailoutbox):
+    from django.utils import timezone as _tz
+
+    from summitry.accounts import welcome
+    users = get_user_model().objects
+    signed_in = users.create_user("joly")  # no password ...
+    assert welcome.may_set_first_password(signed_in)
+    signed_in.last_login = _tz.now()  # ... but someone has signed in to it (by key, say)
+    signed_in.save()
+    assert not welcome.may_set_first_password(signed_in)
+    assert add_person(officer, canada, given_name="Mélanie", family_name="Joly", username="joly",
+                      email="joly@example.org").status_code == 302
+    joly = Person.objects.get(family_name="Joly")
+    assert officer.post(f"/directory/people/{joly.slug}/welcome").status_code == 302
+    assert not mailoutbox

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from django import forms
+from django.contrib import messages
 from django.contrib.auth import get_user_model, login
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView
@@ -198,3 +199,23 @@ def security(request: HttpRequest) -> HttpResponse:
         "qr": two_factor.qr_data_uri(d) if enrolling else "", "secret": d.totp_secret if enrolling else "",
         "required": d is not None and d.required,
         "keys": request.user.security_keys.all()}, status=400 if error else 200)
+
+
+def welcome(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
+    """A first sign-in link: choose a password, then sign in with it."""
+    from django.contrib.auth.forms import SetPasswordForm
+
+    from . import welcome as first
+
+    user = first.user_for(uidb64, token)
+    if user is None:
+        return render(request, "accounts/welcome.html", {"invalid": True}, status=410)
+    form = SetPasswordForm(user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        record("first_password_set", actor=user.get_username(), subject=user.get_username(),
+               ip=client_ip(request))
+        messages.success(request, _("Your password is set: sign in with it."))
+        return redirect("login")
+    return render(request, "accounts/welcome.html", {"form": form, "username": user.get_username()},
+                  status=400 if form.errors else 200)

@@ -33,6 +33,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from summitry.accounts import welcome as first_sign_in
 from summitry.accounts.invitations import GUEST_PREFIX
 from summitry.accounts.models import Country, Delegation, Person
 from summitry.audit.log import record
@@ -402,12 +403,13 @@ def _one(queryset: models.QuerySet[M], **lookup: str) -> M:
 
 
 def _form_page(request: HttpRequest, form: DirectoryForm, *, heading: str, obj: models.Model | None,
-               kind: str = "", delete_url: str = "", problem: str = "", status: int | None = None) -> HttpResponse:
+               kind: str = "", delete_url: str = "", problem: str = "", status: int | None = None,
+               welcome: dict[str, Any] | None = None) -> HttpResponse:
     if status is None:
         status = 400 if form.errors else 200
     return render(request, "directory/form.html", {
         "form": form, "heading": heading, "kind": kind, "obj": obj, "delete_url": delete_url, "problem": problem,
-        "zones": _zones() if "timezone" in form.fields else ()}, status=status)
+        "zones": _zones() if "timezone" in form.fields else (), "welcome": welcome}, status=status)
 
 
 def _saved(request: HttpRequest, message: str, anchor: str) -> HttpResponse:
@@ -535,7 +537,33 @@ def _person_page(request: HttpRequest, form: PersonForm, person: Person | None, 
         return _form_page(request, form, heading=gettext("New person"), obj=None)
     return _form_page(request, form, heading=str(person), kind=gettext("Person"), obj=person,
                       delete_url=reverse("directory_person_delete", args=[person.slug]), problem=problem,
-                      status=status)
+                      status=status, welcome=_welcome(person))
+
+
+def _welcome(person: Person) -> dict[str, Any] | None:
+    """Whether a first sign-in link can be sent: an account without a password yet, and an address."""
+    if not first_sign_in.may_set_first_password(person.user):
+        return None
+    return {"url": reverse("directory_person_welcome", args=[person.slug]), "email": person.email}
+
+
+@require_POST
+@protocol_office
+def person_welcome(request: HttpRequest, slug: str) -> HttpResponse:
+    """Send the person a link to choose the password of their account (only one that has none yet)."""
+    person = _one(Person.objects.select_related("delegation", "user"), slug=slug)
+    if not first_sign_in.may_set_first_password(person.user) or not person.email:
+        messages.error(request, gettext("%(name)s needs a sign-in name without a password yet and an email "
+                                        "address for a first sign-in link.") % {"name": person})
+        return redirect("directory_person", person.slug)
+    from . import mail
+    base = f"{request.scheme}://{request.get_host()}"
+    record("welcome_link_sent", actor=_actor(request), subject=person.slug)
+    if mail.send_welcome(person, base):
+        messages.success(request, gettext("A first sign-in link was sent to %(email)s.") % {"email": person.email})
+    else:
+        messages.error(request, gettext("The link could not be sent: the mail server refused. Try again later."))
+    return redirect("directory_person", person.slug)
 
 
 @require_POST

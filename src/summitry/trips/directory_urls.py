@@ -14,5 +14,6 @@ urlpatterns = [
     path("delegations/<slug:slug>/delete", directory.delegation_delete, name="directory_delegation_delete"),
     path("people/new", directory.person_edit, name="directory_person_add"),
     path("people/<slug:slug>/", directory.person_edit, name="directory_person"),
+    path("people/<slug:slug>/welcome", directory.person_welcome, name="directory_person_welcome"),
     path("people/<slug:slug>/delete", directory.person_delete, name="directory_person_delete"),
 ]

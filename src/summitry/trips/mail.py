@@ -101,6 +101,31 @@ def send_guest_link(participation: Participation, url: str) -> bool:
     return deliver(e, [Letter(p.person, "guest_link", p.role, url=url)], base_url=_origin(url)).sent == 1
 
 
+def send_welcome(person: Person, base_url: str) -> bool:
+    """A first sign-in link for the person's account (one without a password yet), to their own address.
+    Never logged or audited with the link itself."""
+    from summitry.accounts import welcome
+
+    user = person.user
+    if not person.email or not welcome.may_set_first_password(user):
+        return False
+    language = _language(person)
+    with translation.override(language):
+        text = render_to_string("mail/welcome.txt", {
+            "name": str(person), "url": welcome.link_for(user, base_url), "username": user.get_username()})
+        subject = str(_("Your Summitry account"))
+    message = EmailMultiAlternatives(subject=subject, body=text, to=[formataddr((str(person), person.email))],
+                                     headers={"Auto-Submitted": "auto-generated", "Content-Language": language})
+    try:
+        message.send()
+    except Exception as exc:  # the mail server refused: said to the officer, never raised
+        log.warning("welcome mail to %s failed: %s: %s", person.slug, type(exc).__name__, exc)
+        record("mail_failed", subject=person.slug, kind="welcome", reason=type(exc).__name__)
+        return False
+    record("mail_sent", subject=person.slug, kind="welcome")
+    return True
+
+
 def deliver(e: Engagement, letters: Sequence[Letter], base_url: str) -> Delivery:
     """Send each letter on one connection; whatever fails is logged and audited, and the rest still go."""
     result = Delivery()
