@@ -89,14 +89,38 @@ async def test_only_the_host_side_may_admit(scenario, janus, gw):
     await lobby.decide_as(scenario["garneau"], SLUG, p.pk, "admitted")
 
 
-async def test_leaving_ends_the_admission(scenario, janus, gw):
+async def test_an_admitted_participant_who_leaves_or_reloads_comes_back_without_waiting(scenario, janus, gw):
     with pytest.raises(lobby.InLobby):
         await services.join(scenario["blinken"], SLUG)
     await _decide("blinken", "admitted")
     await services.join(scenario["blinken"], SLUG)
-    await services.leave(scenario["blinken"], SLUG)
+    await services.leave(scenario["blinken"], SLUG)  # the page's beacon on a reload, or Leave
+    again = await services.join(scenario["blinken"], SLUG)  # no lobby: admitted for the engagement
+    assert await MediaGrant.objects.filter(token=again.token, revoked_at__isnull=True).aexists()
+
+
+async def test_the_hosts_removal_ends_the_admission(scenario, janus, gw):
     with pytest.raises(lobby.InLobby):
         await services.join(scenario["blinken"], SLUG)
+    await _decide("blinken", "admitted")
+    grant = await services.join(scenario["blinken"], SLUG)
+    await _decide("blinken", "denied")  # the host removes him
+    p = await _participation("blinken")
+    await services.remove(p.pk, SLUG, "denied", actor="garneau")
+    assert not await MediaGrant.objects.filter(token=grant.token, revoked_at__isnull=True).aexists()
+    with pytest.raises(access.NotAllowed):
+        await services.join(scenario["blinken"], SLUG)  # not back in: at most a new request, later
+    await _a_minute_passes("blinken")
+    with pytest.raises(lobby.InLobby):
+        await services.join(scenario["blinken"], SLUG)
+
+
+async def test_a_waiting_participant_who_leaves_withdraws_the_request(scenario, janus, gw):
+    with pytest.raises(lobby.InLobby):
+        await services.join(scenario["blinken"], SLUG)
+    await services.leave(scenario["blinken"], SLUG)
+    p = await _participation("blinken")
+    assert not await Admission.objects.filter(participation=p).aexists()
 
 
 async def test_the_live_channel_tells_the_host_and_the_waiting(scenario, janus, gw):

@@ -111,17 +111,20 @@ def decide_as(user: AbstractBaseUser | AnonymousUser, slug: str, participation_i
 
 
 def forget(participation: Participation) -> None:
-    """Leaving ends the visit: the next one waits in the lobby again. A participant the host has
+    """Leaving ends the visit, not the admission: once admitted, a participant who leaves, reloads the
+    page or loses the connection comes back without waiting again, until the host removes them (a
+    denial) or the meeting ends. A request still waiting is withdrawn. A participant the host has
     declined keeps their record (marked declined) until the host admits them, so that leaving and
     coming back does not reset the re-queue limit; withdrawing a request made after a denial uses
     that try up (and restarts the wait), so that nobody can flood the host's lobby by joining and
-    leaving. Once admitted, leaving forgets the denials: the host has said yes."""
+    leaving."""
     with transaction.atomic():
         admission = Admission.objects.select_for_update().filter(participation=participation).first()
-        if admission is None:
+        if admission is None or admission.state == Admission.State.ADMITTED:
             return
-        if admission.denials == 0 or admission.state == Admission.State.ADMITTED:
+        if admission.denials == 0:
             admission.delete()
+            _notify(lobby_group(participation.engagement_id), {"type": "lobby.changed"})
             return
         if admission.state == Admission.State.WAITING:
             admission.denials += 1
