@@ -55,7 +55,7 @@ from tests.support.netns import TestNetwork, available  # noqa: E402
 
 from summitry.media import ChannelSpec, JanusClient, JanusSupervisor, MountpointSpec, RoomSpec  # noqa: E402
 from summitry.media.audiobridge import PLUGIN as AUDIOBRIDGE  # noqa: E402
-from summitry.media.bot import ChannelBot, ListenerBot, _sdp  # noqa: E402
+from summitry.media.bot import ChannelBot, ListenerBot, _sdp, answer_as_dtls_server  # noqa: E402
 from summitry.media.streaming import PLUGIN as STREAMING  # noqa: E402
 from summitry.media.tones import sine  # noqa: E402
 from summitry.meetings.janus import gateway, janus_secrets, janus_settings  # noqa: E402
@@ -177,7 +177,7 @@ async def added_latency(sup: JanusSupervisor, chirps: int) -> None:
             tasks.append(asyncio.ensure_future(record(track, vr_frames)))
 
         await pc3.setRemoteDescription(RTCSessionDescription(sdp=reply.jsep["sdp"], type=reply.jsep["type"]))
-        await pc3.setLocalDescription(await pc3.createAnswer())
+        await answer_as_dtls_server(pc3)
         await sub.message({"request": "start", "room": vroom}, jsep=_sdp(pc3))
         await listener.start()
         await watcher.start()

@@ -29,6 +29,17 @@ AUDIO_RATE = 48000
 AUDIO_PTIME = 0.020
 
 
+async def answer_as_dtls_server(pc: RTCPeerConnection) -> None:
+    """Answer Janus's offer taking the DTLS server role (``a=setup:passive``), so that Janus starts the
+    handshake. Janus 1.1.2 drops DTLS records that arrive before its own ICE check has completed
+    (``dtls_started == 0`` in dtls.c), and the answerer, as DTLS client, often sends its ClientHello
+    first: OpenSSL's first retransmission then comes a whole second later, and the subscription waits
+    for it (the join benchmark's slow joins). As server, we simply wait for Janus's ClientHello."""
+    answer = await pc.createAnswer()
+    await pc.setLocalDescription(RTCSessionDescription(
+        sdp=answer.sdp.replace("a=setup:active", "a=setup:passive"), type="answer"))
+
+
 class ToneTrack(MediaStreamTrack):
     """A continuous sine tone, 48 kHz mono, 20 ms frames."""
 
@@ -212,7 +223,7 @@ class Bot:
             self._spawn(self._consume(track, report))
 
         await pc.setRemoteDescription(RTCSessionDescription(sdp=reply.jsep["sdp"], type=reply.jsep["type"]))
-        await pc.setLocalDescription(await pc.createAnswer())
+        await answer_as_dtls_server(pc)
         await handle.message({"request": "start", "room": self.room}, jsep=_sdp(pc))
         return report
 
@@ -413,7 +424,7 @@ class ListenerBot(_AudioReceiver):
         self.pc = RTCPeerConnection()
         self.pc.on("track", self._record)
         await self.pc.setRemoteDescription(RTCSessionDescription(sdp=reply.jsep["sdp"], type=reply.jsep["type"]))
-        await self.pc.setLocalDescription(await self.pc.createAnswer())
+        await answer_as_dtls_server(self.pc)
         await self.handle.message({"request": "start"}, jsep=_sdp(self.pc))
 
     async def switch(self, stream: int) -> dict[str, Any]:
