@@ -58,3 +58,14 @@ def _fast_password_hashing():
     from django.conf import settings
 
     settings.PASSWORD_HASHERS = ["tests.support.hashers.FastArgon2PasswordHasher"]
+
+
+@pytest.fixture
+def fake_gateway():
+    """A fresh in-memory Janus (``media.fake.FakeGateway``, decision 0006) as the application's media
+    gateway for one test: ``fail_next``, ``lose_next_reply``, ``stop``/``restart`` and what it holds."""
+    from summitry.media.fake import FakeGateway
+    from summitry.meetings.janus import use_gateway
+
+    with use_gateway(FakeGateway()) as fake:
+        yield fake

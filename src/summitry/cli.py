@@ -62,30 +62,15 @@ async def _serve(host: str, port: int, with_janus: bool, banner: str = "", certf
         loop.add_signal_handler(sig, lambda: setattr(server, "should_exit", True))
     if banner:
         print(banner, flush=True)
-    schedule = asyncio.create_task(_segment_schedule())
+    from summitry.meetings.schedule import run_schedule
+
+    schedule = asyncio.create_task(run_schedule())  # in one process only, however many serve
     try:
         await server.serve()
     finally:
         schedule.cancel()
         if supervisor is not None:
             await supervisor.stop()
-
-
-async def _segment_schedule() -> None:
-    """Every second, put in force the segments whose scheduled start has come."""
-    from datetime import UTC, datetime
-
-    from summitry.meetings import services
-
-    last = datetime.now(UTC)
-    while True:
-        await asyncio.sleep(1)
-        now = datetime.now(UTC)
-        try:
-            await services.apply_schedule(last, now)
-        except Exception:
-            log.exception("applying the segment schedule failed")
-        last = now
 
 
 def cmd_serve(argv: list[str], banner: str = "") -> int:
@@ -222,6 +207,10 @@ async def _bot(args: argparse.Namespace) -> int:
             print(f"summitry bot: the microphone of the {grant.booth} booth: {exc.reason}", file=sys.stderr)
             await services.leave(person.user, args.engagement)
             return 3
+        except services.MediaUnavailable:
+            print(f"summitry bot: the media server did not put {person} on air", file=sys.stderr)
+            await services.leave(person.user, args.engagement)
+            return 4
         print(f"{grant.display} is on air in the {grant.booth} channel of {args.engagement} (tone {args.tone:g} Hz)",
               flush=True)
     else:

@@ -179,6 +179,11 @@ JANUS = {
     "ICE_ENFORCE_LIST": os.environ.get("SUMMITRY_JANUS_ICE_ENFORCE", ""),
     "DEBUG_LEVEL": int(os.environ.get("SUMMITRY_JANUS_DEBUG_LEVEL", "4")),
 }
+# Which media gateway the application talks to (decision 0006): "janus", or "fake", an in-memory Janus
+# for tests and for trying the pages without one (no media flows then).
+SUMMITRY_MEDIA_GATEWAY = os.environ.get("SUMMITRY_MEDIA_GATEWAY", "janus")
+if SUMMITRY_MEDIA_GATEWAY not in ("janus", "fake"):
+    raise ValueError(f"SUMMITRY_MEDIA_GATEWAY: janus or fake, not {SUMMITRY_MEDIA_GATEWAY!r}")
 
 LOGGING = {
     "version": 1,

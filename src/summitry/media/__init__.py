@@ -13,6 +13,7 @@ from .errors import (
     JanusUnauthorized,
     JanusUnavailable,
 )
+from .ports import MediaGateway
 from .streaming import MountpointSpec, Streaming
 from .supervisor import JanusSupervisor
 from .videoroom import RoomSpec, VideoRoom
@@ -21,5 +22,6 @@ __all__ = [
     "AudioBridge", "ChannelSpec", "Handle", "JanusAdmin",
     "JanusClient", "JanusError", "JanusPluginError", "JanusPluginNotAllowed",
     "JanusSecrets", "JanusSessionGone", "JanusSettings", "JanusSupervisor", "JanusTimeout",
-    "JanusUnauthorized", "JanusUnavailable", "MountpointSpec", "RoomSpec", "Session", "Streaming", "VideoRoom",
+    "JanusUnauthorized", "JanusUnavailable", "MediaGateway", "MountpointSpec", "RoomSpec", "Session", "Streaming",
+    "VideoRoom",
 ]

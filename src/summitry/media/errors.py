@@ -71,8 +71,11 @@ def core_error(code: int, reason: str) -> JanusError:
         return JanusSessionGone(code, reason)
     return JanusError(code, reason)
 
-# AudioBridge error codes, from plugins/janus_audiobridge.c
+# AudioBridge error codes, from plugins/janus_audiobridge.c (Janus 1.1; checked against a real Janus by
+# tests/integration/test_gateway_contract.py: muting someone absent is 492, not 487)
 AUDIOBRIDGE_NO_SUCH_ROOM = 485
 AUDIOBRIDGE_ROOM_EXISTS = 486
-AUDIOBRIDGE_NO_SUCH_USER = 487
+AUDIOBRIDGE_NOT_JOINED = 487
 AUDIOBRIDGE_UNAUTHORIZED = 489
+AUDIOBRIDGE_ID_EXISTS = 490
+AUDIOBRIDGE_NO_SUCH_USER = 492

@@ -1,7 +1,8 @@
 """The application's single door to Janus: rooms opened on demand, tokens admitted and revoked.
 
-Summitry's services call this; it keeps one WebSocket session (with Summitry's service token) per
-event loop and reconnects once if Janus was restarted underneath it.
+Summitry's services call this through the ``media.ports.MediaGateway`` interface (which
+``media.fake.FakeGateway`` implements in memory for tests); it keeps one WebSocket session (with
+Summitry's service token) per event loop and reconnects once if Janus was restarted underneath it.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from .errors import (
     JanusSessionGone,
     JanusUnavailable,
 )
+from .ports import MediaGateway
 from .streaming import MountpointSpec, Streaming
 from .videoroom import RoomSpec, VideoRoom
 
@@ -34,7 +36,7 @@ T = TypeVar("T")
 MIXING_TICK_S = 0.02
 
 
-class Gateway:
+class Gateway(MediaGateway):
     def __init__(self, settings: JanusSettings, secrets: JanusSecrets, request_timeout: float = 5.0) -> None:
         self.settings = settings
         self.secrets = secrets

@@ -331,6 +331,8 @@ async def air(request: HttpRequest, slug: str, language: str, body: AirIn) -> li
         return await interpretation.change_air(await request.auser(), slug, language, body.action)
     except access.NotAllowed as exc:
         raise await _refuse(request, engagement, exc) from None
+    except services.MediaUnavailable:  # undone in the database and, as far as it can be, at Janus
+        raise HttpError(503, str(MESSAGES["media_refused"])) from None
     except services.JanusError:
         raise HttpError(503, gettext("The media server is unreachable. Try again in a moment.")) from None
 

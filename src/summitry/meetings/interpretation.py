@@ -23,7 +23,7 @@ from summitry.media import ChannelSpec, JanusError, MountpointSpec
 from summitry.media.allowlist import RelayGrant
 
 from . import access, groups
-from .janus import gateway
+from .janus import MediaUnavailable, gateway
 from .models import Engagement, InterpretationChannel, MediaGrant, Participation
 
 log = logging.getLogger(__name__)
@@ -132,13 +132,20 @@ async def change_air(user: AbstractBaseUser | AnonymousUser, slug: str, language
     # Compare and set: of two concurrent changes, one finds the microphone moved and fails.
     if not await InterpretationChannel.objects.filter(pk=b.channel.pk, on_air_id=old).aupdate(on_air_id=new):
         raise access.NotAllowed("changed_meanwhile")
+    off, on = b.members.get(old) if old and old != new else None, b.members.get(new) if new else None
     try:
-        await gw.set_on_air(b.channel.audio_room, secret, off=b.members.get(old) if old and old != new else None,
-                            on=b.members.get(new) if new else None)
+        await gw.set_on_air(b.channel.audio_room, secret, off=off, on=on)
     except JanusError as exc:
         log.warning("on-air change in %s/%s failed at Janus: %s", slug, language, exc)
-        await InterpretationChannel.objects.filter(pk=b.channel.pk, on_air_id=new).aupdate(on_air_id=old)
-        raise access.NotAllowed("media_refused") from exc
+        # The database is the truth: the change is undone there, then at Janus as far as it got (the
+        # outgoing interpreter may be muted already, or the whole change made and its reply lost).
+        undone = await InterpretationChannel.objects.filter(pk=b.channel.pk, on_air_id=new).aupdate(on_air_id=old)
+        if undone and old != new:
+            try:
+                await gw.set_on_air(b.channel.audio_room, secret, off=on, on=off)
+            except JanusError as again:
+                log.error("undoing the on-air change in %s/%s at Janus: %s", slug, language, again)
+        raise MediaUnavailable("media_refused") from exc
     await sync_to_async(record)("air_changed", actor=user.get_username(), engagement=slug, subject=language,
                                 change=action.value, on_air=new)
     await announce(b.engagement.pk)

@@ -3,6 +3,7 @@ never leaves a grant marked active that Janus does not know (or the reverse)."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
 from dataclasses import dataclass
@@ -26,14 +27,13 @@ from summitry.domain.access import (
 from summitry.media import JanusError, RoomSpec
 
 from . import access, e2ee, groups, interpretation, lobby
-from .janus import gateway
+from .janus import MediaUnavailable, gateway
 from .models import Admission, Engagement, InterpretationChannel, MediaGrant, Participation
 
 log = logging.getLogger(__name__)
 
-
-class MediaUnavailable(Exception):
-    """Janus could not be reached or refused Summitry itself; nothing was granted."""
+# How long the clean-up after a failed join may take at Janus before the participant is answered.
+UNDO_BUDGET_S = 10.0
 
 
 @dataclass(frozen=True)
@@ -121,11 +121,50 @@ async def join(user: AbstractBaseUser | AnonymousUser, slug: str, auth_method: s
     except JanusError as exc:
         log.warning("join %s by %s failed at Janus: %s", slug, participation.person, exc)
         await _revoke_in_db([grant.pk], "janus_failed")
+        await _undo_join(engagement, participation, grant, previous)  # Janus holds nothing the database does not grant
         raise MediaUnavailable(str(exc)) from exc
     await _visit_changed([participation.pk], "joined")
     return JoinGrant(token=grant.token, room=engagement.media_room, publisher_id=participation.publisher_id,
                      display=str(participation.person), publish=rights.publish, channels=tuple(channels),
                      booth=participation.booth if participation.role == Role.INTERPRETER else "")
+
+
+async def _undo_join(engagement: Engagement, participation: Participation, grant: MediaGrant,
+                     previous: list[MediaGrant]) -> None:
+    """After a join failed at Janus (its grant, and those it superseded, revoked in the database), put
+    Janus back in step, best effort: every step may have taken effect, the failed one too (its reply
+    lost). Each token leaves the room's list and the channels' lists and is deleted, the superseded
+    visit's publisher is kicked and that visit ends. A failure here is logged, never raised: the grants
+    are dead in the database, and a Janus restart forgets the rest."""
+    gw = gateway()
+    await _cut_relays([old.pk for old in previous])
+    try:
+        rooms = await sync_to_async(interpretation.rooms_of)(engagement)
+    except Exception:
+        log.exception("cleaning up a failed join of %s: its channels could not be listed", engagement.slug)
+        rooms = []
+    try:
+        async with asyncio.timeout(UNDO_BUDGET_S):  # a Janus that hangs does not hold the page's answer
+            # The new token never reached a browser: nobody joined with it, nobody to kick for it.
+            undo = {grant.token: None, **{old.token: participation.publisher_id for old in previous}}
+            for token, publisher_id in undo.items():
+                try:
+                    await gw.revoke(engagement.media_room, engagement.room_secret, token, publisher_id)
+                except JanusError as exc:
+                    log.error("cleaning up a failed join of %s: Janus may still hold a revoked token: %s",
+                              engagement.slug, exc)
+                try:
+                    await gw.revoke_from_channels(rooms, token)
+                except JanusError as exc:
+                    log.error("cleaning up a failed join of %s: a channel may still list a revoked token: %s",
+                              engagement.slug, exc)
+    except TimeoutError:
+        log.error("cleaning up a failed join of %s: Janus did not answer within %ss; it may still hold a "
+                  "revoked token", engagement.slug, UNDO_BUDGET_S)
+    if previous:  # the visit they had is over: off air, and out of the room's group
+        await _visit_changed([participation.pk], "janus_failed")
+        for engagement_id in await interpretation.off_air([participation.pk]):
+            await interpretation.announce(engagement_id)
 
 
 async def leave(user: AbstractBaseUser | AnonymousUser, slug: str) -> int:
@@ -189,12 +228,16 @@ async def _revoke_grants(engagement: Engagement, grants: list[tuple[MediaGrant, 
     gw = gateway()
     rooms = await sync_to_async(interpretation.rooms_of)(engagement)
     for grant, publisher_id in grants:
+        # Each step on its own: one that fails does not keep the token on the other lists. Janus
+        # forgets tokens when it restarts; the grant is dead in the database either way.
         try:
             await gw.revoke(engagement.media_room, engagement.room_secret, grant.token, publisher_id)
+        except JanusError as exc:
+            log.warning("revoking grant %s at Janus: %s", grant.pk, exc)
+        try:
             await gw.revoke_from_channels(rooms, grant.token)
         except JanusError as exc:
-            # Janus forgets tokens when it restarts; the grant is dead either way.
-            log.warning("revoking grant %s at Janus: %s", grant.pk, exc)
+            log.warning("revoking grant %s from its channels at Janus: %s", grant.pk, exc)
     await _revoke_in_db([g.pk for g, _ in grants], reason, actor)
     await _visit_changed([g.participation_id for g, _ in grants], reason)
     for engagement_id in await interpretation.off_air([g.participation_id for g, _ in grants]):
@@ -246,14 +289,27 @@ async def cut_removed(slug: str, grants: list[tuple[MediaGrant, int]], actor: st
 
 
 @sync_to_async
-def forget_media_state() -> int:
-    """After Janus (re)starts it knows no tokens: mark every active grant as revoked."""
+def _forget_in_db() -> tuple[int, list[int], list[int]]:
     with transaction.atomic():
-        n = MediaGrant.objects.filter(revoked_at__isnull=True).update(
-            revoked_at=timezone.now(), revoked_reason="janus_restarted")
-        InterpretationChannel.objects.exclude(on_air=None).update(on_air=None)  # Janus forgot who was unmuted
+        active = MediaGrant.objects.filter(revoked_at__isnull=True)
+        visits = sorted(set(active.values_list("participation_id", flat=True)))
+        n = active.update(revoked_at=timezone.now(), revoked_reason="janus_restarted")
+        on_air = InterpretationChannel.objects.exclude(on_air=None)
+        engagements = sorted(set(on_air.values_list("engagement_id", flat=True)))
+        on_air.update(on_air=None)  # Janus forgot who was unmuted
         if n:
             record("tokens_forgotten", reason="janus_restarted", count=n)
+    return n, visits, engagements
+
+
+async def forget_media_state() -> int:
+    """After Janus (re)starts it knows no tokens: mark every active grant as revoked and everyone off
+    air, and tell the live channels (the visits are over until their pages join again). Returns how many
+    grants were revoked."""
+    n, visits, engagements = await _forget_in_db()
+    await _visit_changed(visits, "janus_restarted")
+    for engagement_id in engagements:
+        await interpretation.announce(engagement_id)
     return n
 
 
@@ -294,7 +350,12 @@ async def apply_schedule(since: datetime, until: datetime) -> list[str]:
     from summitry.trips.models import Segment
 
     starting = [s async for s in Segment.objects.filter(starts_at__gt=since, starts_at__lte=until)
-                .select_related("engagement").exclude(engagement__state__in=["ended", "cancelled"])]
+                .select_related("engagement").exclude(engagement__state__in=["ended", "cancelled"])
+                .order_by("starts_at")]
+    switched = []
     for seg in starting:
+        if seg.engagement.current_segment == seg.kind:
+            continue  # already in force (a window looked at twice, or the host was first): nothing to cut
         await switch_segment(None, seg.engagement.slug, SegmentKind(seg.kind))
-    return [s.engagement.slug for s in starting]
+        switched.append(seg.engagement.slug)
+    return switched
