@@ -3,7 +3,7 @@
 # Debian's security updates (the archive keeps only the current security build of Chromium).
 set -euo pipefail
 JANUS_VERSION="1.1.2-1"
-want=(janus chromium postgresql iproute2 python3-venv python3-dev gettext fonts-dejavu-core ca-certificates)
+want=(janus coturn redis-server chromium postgresql iproute2 python3-venv python3-dev gettext fonts-dejavu-core ca-certificates)
 command -v node >/dev/null 2>&1 || want+=(nodejs)
 command -v npm >/dev/null 2>&1 || want+=(npm)
 missing=()
@@ -24,8 +24,12 @@ if [ "${#missing[@]}" -gt 0 ]; then
   done
   apt-get install -y -qq -o DPkg::Lock::Timeout=300 --no-install-recommends "${pkgs[@]}" >/dev/null
 fi
-# Debian's package may start a system Janus that would hold our ports; Summitry runs its own.
-if command -v systemctl >/dev/null 2>&1 && systemctl is-enabled janus >/dev/null 2>&1; then
-  systemctl disable --now janus >/dev/null 2>&1 || true
-fi
+# Debian's packages may start a system Janus, TURN server or Redis that would hold ports; Summitry's tests
+# run their own (coturn: the TURN server participants behind firewalls use; Redis: the channel layer when
+# several processes serve; docs/DEPLOYMENT.md).
+for unit in janus coturn redis-server; do
+  if command -v systemctl >/dev/null 2>&1 && systemctl is-enabled "$unit" >/dev/null 2>&1; then
+    systemctl disable --now "$unit" >/dev/null 2>&1 || true
+  fi
+done
 exit 0

@@ -139,7 +139,15 @@ if os.environ.get("SUMMITRY_TLS") == "1":
     SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = 31536000
 
-CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+# The live channel's layer: in memory for one process (the embedded default); Redis when several processes
+# serve (SUMMITRY_REDIS_URL, e.g. redis://127.0.0.1:6379/0), so that an event reaches every page wherever
+# it is connected.
+if os.environ.get("SUMMITRY_REDIS_URL"):
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer",
+                                  "CONFIG": {"hosts": [os.environ["SUMMITRY_REDIS_URL"]], "capacity": 1500,
+                                             "expiry": 60, "group_expiry": 86400}}}
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
 # --- Mail (invitations, updates, cancellations, guest links) -----------------------------------
 # With SUMMITRY_EMAIL_HOST set, mail goes out by SMTP. Without it (a fresh machine, the demo) each message
@@ -184,6 +192,20 @@ JANUS = {
 SUMMITRY_MEDIA_GATEWAY = os.environ.get("SUMMITRY_MEDIA_GATEWAY", "janus")
 if SUMMITRY_MEDIA_GATEWAY not in ("janus", "fake"):
     raise ValueError(f"SUMMITRY_MEDIA_GATEWAY: janus or fake, not {SUMMITRY_MEDIA_GATEWAY!r}")
+
+# ICE servers for the browsers (media.ice): none by default, never a third party's. SUMMITRY_ICE_SERVERS is a
+# JSON list of {"urls", "username", "credential"}; SUMMITRY_TURN_URLS with SUMMITRY_TURN_SECRET (coturn's
+# static-auth-secret) gives each grant short-lived TURN credentials of its own; SUMMITRY_ICE_TRANSPORT_POLICY=relay
+# sends all media through TURN.
+from summitry.media import ice as _ice  # noqa: E402
+
+SUMMITRY_ICE_SERVERS = _ice.parse_servers(os.environ.get("SUMMITRY_ICE_SERVERS", "[]"))
+SUMMITRY_TURN_URLS = _ice.parse_turn_urls(os.environ.get("SUMMITRY_TURN_URLS", ""))
+SUMMITRY_TURN_SECRET = os.environ.get("SUMMITRY_TURN_SECRET", "")
+SUMMITRY_TURN_TTL_S = int(os.environ.get("SUMMITRY_TURN_TTL_S", str(12 * 3600)))
+SUMMITRY_ICE_TRANSPORT_POLICY = _ice.parse_policy(os.environ.get("SUMMITRY_ICE_TRANSPORT_POLICY", "all"))
+if SUMMITRY_TURN_URLS and not SUMMITRY_TURN_SECRET:
+    raise ValueError("SUMMITRY_TURN_URLS needs SUMMITRY_TURN_SECRET (coturn's static-auth-secret)")
 
 LOGGING = {
     "version": 1,

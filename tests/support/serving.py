@@ -63,21 +63,26 @@ def wait_until_serving(url: str, proc: subprocess.Popen, log: Path, seconds: flo
 
 
 def start_server(data_dir: Path, server_ip: str, port: int, hosts: Iterable[str] = (),
-                 plans: Iterable[Path] = (), env: dict[str, str] | None = None) -> Server:
-    """Migrate, load the scenario (and ``plans``), and start ``summitry serve`` on the embedded defaults."""
-    env = {**os.environ, "SUMMITRY_DATA_DIR": str(data_dir),
+                 plans: Iterable[Path] = (), env: dict[str, str] | None = None, load: bool = True,
+                 args: Iterable[str] = ()) -> Server:
+    """Migrate, load the scenario (and ``plans``), and start ``summitry serve`` (on SQLite in ``data_dir``
+    unless ``env`` names another database; ``args`` such as ``--no-janus`` go to ``serve``)."""
+    base = {**os.environ}
+    base.pop("SUMMITRY_DATABASE_URL", None)
+    env = {**base, "SUMMITRY_DATA_DIR": str(data_dir),
            "SUMMITRY_ALLOWED_HOSTS": ",".join([server_ip, "127.0.0.1", "localhost", *hosts]),
            "SUMMITRY_JANUS_DEBUG_LEVEL": "3", **(env or {})}
-    env.pop("SUMMITRY_DATABASE_URL", None)
-    for args in (["migrate", "-v0"], ["load_scenario"], *(["load_scenario", str(p)] for p in plans)):
-        done = subprocess.run([*SUMMITRY, *args], env=env, capture_output=True, text=True, check=False)
+    steps = [["migrate", "-v0"], ["load_scenario"], *(["load_scenario", str(p)] for p in plans)] if load else []
+    for step in steps:
+        done = subprocess.run([*SUMMITRY, *step], env=env, capture_output=True, text=True, check=False)
         assert done.returncode == 0, done.stderr
-    with open(data_dir / "serve.log", "w") as log:
+    log_path = data_dir / f"serve-{port}.log"
+    with open(log_path, "w") as log:
         # every address of the test's own server namespace: the clients namespace and loopback
-        proc = subprocess.Popen([*SUMMITRY, "serve", "--host", "0.0.0.0", "--port", str(port)], env=env,  # noqa: S104
-                                stdout=log, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen([*SUMMITRY, "serve", "--host", "0.0.0.0", "--port", str(port), *args],  # noqa: S104
+                                env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://{server_ip}:{port}"
-    wait_until_serving(url, proc, data_dir / "serve.log")
+    wait_until_serving(url, proc, log_path)
     return Server(url, env, data_dir, proc)
 
 

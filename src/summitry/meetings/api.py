@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from asgiref.sync import sync_to_async
+from django.conf import settings
 from django.http import HttpRequest
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -16,6 +17,7 @@ from summitry.audit.log import record_attempt
 from summitry.audit.signals import client_ip
 from summitry.domain.access import SegmentKind
 from summitry.domain.interpretation import AirAction
+from summitry.media import ice
 
 from . import access, interpretation, lobby, services
 from .janus import relay_url
@@ -56,6 +58,12 @@ class ChannelOut(Schema):
     pin: str
 
 
+class IceServerOut(Schema):
+    urls: list[str]
+    username: str = ""
+    credential: str = ""
+
+
 class JoinOut(Schema):
     janus_url: str
     token: str
@@ -65,6 +73,8 @@ class JoinOut(Schema):
     publish: bool
     channels: list[ChannelOut] = []
     booth: str = ""
+    ice_servers: list[IceServerOut] = []
+    ice_transport_policy: str = "all"
 
 
 class BoothMember(Schema):
@@ -185,7 +195,20 @@ async def join(request: HttpRequest, slug: str) -> JoinOut | Status:
                    room=grant.room, publisher_id=grant.publisher_id, display=grant.display, publish=grant.publish,
                    channels=[ChannelOut(language=c.language, room=c.room, stream=c.stream, pin=c.pin)
                              for c in grant.channels],
-                   booth=grant.booth)
+                   booth=grant.booth, ice_servers=_ice_servers(grant.token),
+                   ice_transport_policy=settings.SUMMITRY_ICE_TRANSPORT_POLICY)
+
+
+def _ice_servers(token: str) -> list[IceServerOut]:
+    """The page's STUN/TURN servers (none unless configured); TURN credentials of this grant's own,
+    named by a digest of its token (coturn logs the name), expiring after ``SUMMITRY_TURN_TTL_S``."""
+    import hashlib
+    import time
+
+    name = hashlib.sha256(token.encode()).hexdigest()[:16]
+    servers = ice.servers_for(settings.SUMMITRY_ICE_SERVERS, settings.SUMMITRY_TURN_URLS,
+                              settings.SUMMITRY_TURN_SECRET, name, int(time.time()) + settings.SUMMITRY_TURN_TTL_S)
+    return [IceServerOut(**s) for s in servers]
 
 
 @router.post("/engagements/{slug}/leave", response=LeaveOut, summary="Leave the meeting (revokes your token)")
