@@ -53,6 +53,7 @@ test: install lint test-js
 bench: install
 	$(BIN)/python bench/plan.py
 	$(BIN)/python bench/join.py
+	$(BIN)/python bench/fanout.py
 	$(BIN)/python bench/interpretation.py
 	$(BIN)/python bench/relay.py
 

@@ -142,10 +142,11 @@ if os.environ.get("SUMMITRY_TLS") == "1":
 # The live channel's layer: in memory for one process (the embedded default); Redis when several processes
 # serve (SUMMITRY_REDIS_URL, e.g. redis://127.0.0.1:6379/0), so that an event reaches every page wherever
 # it is connected.
+# Redis's publish/subscribe layer: one subscription connection per process, however many pages it serves (the
+# list-based layer holds connections per page and ran out of them at 50 pages per process in bench/fanout.py).
 if os.environ.get("SUMMITRY_REDIS_URL"):
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer",
-                                  "CONFIG": {"hosts": [os.environ["SUMMITRY_REDIS_URL"]], "capacity": 1500,
-                                             "expiry": 60, "group_expiry": 86400}}}
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+                                  "CONFIG": {"hosts": [os.environ["SUMMITRY_REDIS_URL"]]}}}
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 

@@ -130,3 +130,78 @@ async def test_booth_chat_reaches_the_booth_and_nobody_else(scenario):
     assert await claire.receive_nothing(timeout=0.5)
     for comm in (claire, luc, blinken):
         await comm.disconnect()
+
+
+@sync_to_async
+def _while_away(kind: str):
+    """A segment put in force with its new key while a page's live channel was down (nobody told it)."""
+    from summitry.meetings import e2ee
+    from summitry.meetings.models import Engagement
+
+    engagement = Engagement.objects.get(slug="canada-bilateral")
+    engagement.current_segment = kind
+    engagement.save(update_fields=["current_segment"])
+    return e2ee.rotate(engagement, f"segment_{kind}")
+
+
+async def test_a_page_whose_live_channel_reopens_asks_for_what_it_missed(scenario, monkeypatch):
+    await _admit("blinken")
+    key = await _while_away("closed")
+    blinken, ok, _ = await _connect(scenario["blinken"])
+    assert ok
+    await _drain(blinken)  # what a fresh socket says by itself
+    await blinken.send_json_to({"resync": True})
+    got = await _drain(blinken)
+    assert {"segment": "closed", "allowed": True} in got
+    assert {"e2ee": {"key_id": key.key_id, "key": key.key}} in got  # even if it was sent before on this socket
+    assert {"admission": "admitted"} in got
+    # asking again (a second later) answers again: the page may have lost what it was told
+    from summitry.meetings import consumers
+    monkeypatch.setattr(consumers, "RESYNC_EVERY_S", 0.0)
+    await blinken.send_json_to({"resync": True})
+    assert {"e2ee": {"key_id": key.key_id, "key": key.key}} in await _drain(blinken)
+    await blinken.disconnect()
+
+
+async def test_a_resync_outside_the_room_gets_no_key(scenario):
+    await _while_away("closed")
+    chung, ok, _ = await _connect(scenario["chung"])  # no grant, no admission: not in the room
+    assert ok
+    await _drain(chung)
+    await chung.send_json_to({"resync": True})
+    got = await _drain(chung)
+    assert {"segment": "closed", "allowed": True} in got
+    assert {"e2ee": None} in got
+    assert not any(m.get("e2ee") for m in got) and not any("channels" in m for m in got)
+    await chung.disconnect()
+
+
+async def test_a_page_is_told_when_janus_restarted(scenario):
+    from channels.layers import get_channel_layer
+
+    from summitry.meetings import lobby
+
+    await _admit("blinken")
+    blinken, ok, _ = await _connect(scenario["blinken"])
+    assert ok
+    await _drain(blinken)
+    p = await sync_to_async(Participation.objects.get)(engagement__slug="canada-bilateral",
+                                                        person__user__username="blinken")
+    await get_channel_layer().group_send(lobby.participant_group(p.pk),
+                                         {"type": "visit.changed", "reason": "janus_restarted"})
+    assert {"media_restarted": True} in await _drain(blinken)
+    await get_channel_layer().group_send(lobby.participant_group(p.pk), {"type": "visit.changed", "reason": "left"})
+    assert {"media_restarted": True} not in await _drain(blinken)
+    await blinken.disconnect()
+
+
+async def test_a_flood_of_resyncs_is_answered_once_a_second(scenario):
+    await _admit("blinken")
+    blinken, ok, _ = await _connect(scenario["blinken"])
+    assert ok
+    await _drain(blinken)
+    for _ in range(50):
+        await blinken.send_json_to({"resync": True})
+    got = await _drain(blinken)
+    assert [m for m in got if "admission" in m] == [{"admission": "admitted"}]  # one answer, not fifty
+    await blinken.disconnect()

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { gradeAudio, mixGains } from "../../src/summitry/static/summitry/js/media.js";
+import { answerAsDtlsServer, gradeAudio, mixGains } from "../../src/summitry/static/summitry/js/media.js";
 
 test("the floor alone when listening to the floor", () => {
   assert.deepEqual(mixGains("floor", 0.3), [1, 0]);
@@ -26,4 +26,11 @@ test("incoming audio is graded by loss and jitter", () => {
   assert.equal(gradeAudio(100, 0, 0.08).grade, "poor");
   assert.ok(Math.abs(gradeAudio(90, 10, 0).loss - 0.1) < 1e-9);
   assert.equal(gradeAudio(100, -3, 0).grade, "good"); // RTCP can report negative loss (duplicates)
+});
+
+test("subscriptions answer as the DTLS server, so that Janus starts the handshake", () => {
+  const jsep = { type: "answer", sdp: "v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=setup:active\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\na=setup:active\r\n" };
+  answerAsDtlsServer(jsep);
+  assert.equal(jsep.sdp.match(/a=setup:passive/g).length, 2);
+  assert.ok(!jsep.sdp.includes("a=setup:active"));
 });

@@ -8,20 +8,21 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from typing import Any
 
 from asgiref.sync import sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer, AsyncWebsocketConsumer
 
 from summitry.audit.log import record_attempt
-from summitry.domain.access import Role, SegmentKind, allowed_in, may_admit, rights_for
+from summitry.domain.access import Role, SegmentKind, allowed_in, may_admit, needs_admission, rights_for
 from summitry.media.allowlist import Refused
 from summitry.media.errors import JanusUnavailable
 from summitry.media.relay import Relay
 
 from . import access, e2ee, groups, interpretation, lobby
 from .janus import janus_settings
-from .models import Engagement, MediaGrant
+from .models import Admission, Engagement, MediaGrant, Participation
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +34,18 @@ async def _refusal(user: Any, engagement: Engagement) -> int:
     """Whoever is not on the list is refused as if the engagement did not exist."""
     return CLOSE_NOT_ALLOWED if await sync_to_async(access.takes_part)(user, engagement) else CLOSE_NOT_FOUND
 CLOSE_BAD_MESSAGE = 4400
+RESYNC_EVERY_S = 1.0  # a page's resync requests beyond one a second are ignored
+CLOSE_REVOKED = 4401  # Summitry ended the visit on purpose: the page waits for the live channel to say why
+CLOSE_JANUS_GONE = 4410  # Janus's side of the relay ended (the media server went away): the page joins again
+_UNSENT: Any = object()  # no key sent yet on this socket: the next one travels even if it is "none"
+
+
+def _admission_state(participation: Participation) -> str | None:
+    """Where the participant stands with the lobby (``waiting``, ``admitted``, ``denied``); None for
+    whoever needs no admission or has not asked."""
+    if not needs_admission(Role(participation.role)):
+        return None
+    return Admission.objects.filter(participation=participation).values_list("state", flat=True).first()
 
 
 class RoomPresenceConsumer(AsyncJsonWebsocketConsumer):
@@ -119,8 +132,11 @@ class RoomPresenceConsumer(AsyncJsonWebsocketConsumer):
 
     async def visit_changed(self, event: dict[str, Any]) -> None:
         """A visit of this participant began or ended (left, cut by a segment, denied, removed, the end):
-        in the room or out of it again, with the key to match."""
+        in the room or out of it again, with the key to match. After a restart of Janus the page is told
+        too: the media server is back, and its visit (if it still thinks it has one) must join again."""
         await self._refresh()
+        if event.get("reason") == "janus_restarted":
+            await self.send_json({"media_restarted": True})
 
     async def disconnect(self, code: int) -> None:
         for group in [*getattr(self, "groups_joined", []), *([self.group] if self.group else [])]:
@@ -130,6 +146,12 @@ class RoomPresenceConsumer(AsyncJsonWebsocketConsumer):
         if isinstance(content, dict) and set(content) == {"booth_chat"}:
             await self._booth_chat(content["booth_chat"])
             return
+        if content == {"resync": True}:
+            now = time.monotonic()
+            if now - getattr(self, "last_resync", -RESYNC_EVERY_S) >= RESYNC_EVERY_S:  # a flood costs nothing
+                self.last_resync = now
+                await self._resync()
+            return
         if (not isinstance(content, dict) or set(content) - {"muted", "camera_off"}
                 or not all(isinstance(v, bool) for v in content.values())):
             await self.close(code=CLOSE_BAD_MESSAGE)
@@ -138,6 +160,24 @@ class RoomPresenceConsumer(AsyncJsonWebsocketConsumer):
             return  # nobody hears from the lobby
         self.state = {"muted": content.get("muted", False), "camera_off": content.get("camera_off", False)}
         await self._announce()
+
+    async def _resync(self) -> None:
+        """A page whose live channel (re)opened asks for what it may have missed while it was down: the
+        segment in force, the end-to-end key (or that there is none), the channels, the admission."""
+        await self._refresh()
+        engagement = await Engagement.objects.aget(pk=self.engagement.pk)
+        kind = access.segment_kind(engagement)
+        await self.send_json({"segment": kind.value if kind else None, "allowed": allowed_in(kind, self.role)})
+        if self.in_room:
+            self.key_sent = _UNSENT
+            await self._send_key()
+            await self.channels_changed({})
+        else:
+            self.key_sent = None
+            await self.send_json({"e2ee": None})
+        admission = await sync_to_async(_admission_state)(self.participation)
+        if admission is not None:
+            await self.send_json({"admission": admission})
 
     async def _announce(self) -> None:
         if self.state is not None and self.in_room:
@@ -172,7 +212,10 @@ class RoomPresenceConsumer(AsyncJsonWebsocketConsumer):
         await self._announce()
 
     async def segment_changed(self, event: dict[str, Any]) -> None:
-        await self._refresh()
+        # No database here: this reaches every page of the engagement at once (an audience of thousands).
+        # Whom the switch cuts, it has already told through their own group (``visit.changed``, which
+        # takes the page out of the room), and a page out of the room comes back in only with a new
+        # visit, told the same way; a new key goes out as ``e2ee.changed``.
         await self.send_json({"segment": event["kind"], "allowed": allowed_in(SegmentKind(event["kind"]), self.role)})
 
     async def presence_state(self, event: dict[str, Any]) -> None:
@@ -194,6 +237,7 @@ class JanusRelayConsumer(AsyncWebsocketConsumer):
     relay: Relay | None = None
     pump: asyncio.Task[None] | None = None
     grant_id: int = 0
+    revoked: bool = False
 
     async def connect(self) -> None:
         slug = self.scope["url_route"]["kwargs"]["slug"]
@@ -251,7 +295,7 @@ class JanusRelayConsumer(AsyncWebsocketConsumer):
         with contextlib.suppress(Exception):
             async for text in self.relay.replies():
                 await self.send(text_data=text)
-        await self.close(code=4410)
+        await self.close(code=CLOSE_REVOKED if self.revoked else CLOSE_JANUS_GONE)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         if self.relay is None or text_data is None:
@@ -273,9 +317,10 @@ class JanusRelayConsumer(AsyncWebsocketConsumer):
             await self.relay.close()
 
     async def grant_revoked(self, event: dict[str, Any]) -> None:
+        self.revoked = True  # the pump, seeing Janus's side end, must not call this a lost media server
         if self.relay is not None:
             await self.relay.close()
-        await self.close(code=4401)
+        await self.close(code=CLOSE_REVOKED)
 
     async def disconnect(self, code: int) -> None:
         if self.grant_id:

@@ -339,6 +339,7 @@ async def switch_segment(user: AbstractBaseUser | AnonymousUser | None, slug: st
 
     engagement, cut = await _switch()
     await _revoke_grants(engagement, cut, f"segment_{kind.value}", actor=actor)
+    await e2ee.announce(engagement.pk)  # the pages in the room: the new key, or none in an open segment
     layer = get_channel_layer()
     if layer is not None:
         await layer.group_send(groups.notices(engagement.pk), {"type": "segment.changed", "kind": kind.value})

@@ -1,15 +1,14 @@
 // The interpreter console: hears the floor (or another booth's channel, for relay), speaks into the
 // booth's channel, and shows who holds the booth's one live microphone. Summitry, not this page,
-// unmutes the interpreter on air at Janus; this page only asks.
+// unmutes the interpreter on air at Janus; this page only asks. The visit itself (joining, the live
+// channel, recovery, leaving) is the shared MeetingSession's.
 import Janus from "/static/vendor/janus.es.js";
-import { FrameCrypto, supported as e2eeSupported } from "./e2ee.js";
+import { MeetingSession } from "./meeting-session.js";
 import { Mixer, alertUser, setStatus as setPageStatus, api, audioQuality, listenChannel, openChannel, subscribeFeed } from "./media.js";
 
 const cfg = JSON.parse(document.getElementById("room-config").textContent);
 const t = document.getElementById("i18n").dataset;
 const $ = (id) => document.getElementById(id);
-const canEncrypt = e2eeSupported();
-const frameCrypto = new FrameCrypto();
 const mixer = new Mixer();
 const feeds = new Map(); // floor feed id -> subscription
 const people = new Map(cfg.roster.map((p) => [Number(p.publisher_id), p]));
@@ -21,7 +20,6 @@ let output = null; // the booth's channel, where this interpreter speaks
 let relayIn = null; // another booth's channel, when interpreting by relay
 let source = "floor";
 let states = [];
-let presenceSocket = null;
 let floorTimer = null;
 let qualityTimer = null;
 let speakerTimer = null;
@@ -30,7 +28,23 @@ let micMuted = false;
 let lastQuality = { grade: "unknown" };
 const qualityPrev = new Map();
 
-const setStatus = (text, kind) => setPageStatus(".booth", text, kind);
+const session = new MeetingSession({
+  cfg, t, env: { Janus },
+  page: { render, startMedia, stopMedia, iceRestart, onMessage, onKey: (key) => { $("e2ee-badge").hidden = !key; } },
+});
+const frameCrypto = session.frameCrypto;
+const canEncrypt = session.canEncrypt;
+
+const OFFER_JOIN = new Set(["idle", "refused", "left"]);
+const AT_CONSOLE = new Set(["live", "reconnecting", "interrupted", "paused"]);
+
+function render(st, view) {
+  setPageStatus(".booth", view.text, view.kind);
+  if (view.alert !== null) alertUser(view.alert, view.level);
+  $("prejoin").hidden = !OFFER_JOIN.has(st.name);
+  $("join-btn").disabled = !OFFER_JOIN.has(st.name);
+  $("console").hidden = !(AT_CONSOLE.has(st.name) || (st.recovering && ["joining", "connecting"].includes(st.name)));
+}
 
 const myChannel = () => states.find((c) => c.language === cfg.booth);
 const onAir = () => { const c = myChannel(); return Boolean(c && Number(c.on_air) === Number(cfg.me)); };
@@ -178,14 +192,14 @@ async function measureQuality() {
   el.textContent = `${t.quality}: ${t[lastQuality.grade] || lastQuality.grade}${details}`;
 }
 
-function micMeter() {
+function micMeter(m) {
   if (!mic || !mixer.ctx) return;
   const analyser = mixer.ctx.createAnalyser();
   analyser.fftSize = 1024;
   mixer.ctx.createMediaStreamSource(mic).connect(analyser); // measured, never played back
   const data = new Float32Array(analyser.fftSize);
   const tick = () => {
-    if (!grant) return;
+    if (!m.current()) return;
     analyser.getFloatTimeDomainData(data);
     const rms = Math.sqrt(data.reduce((s, x) => s + x * x, 0) / data.length);
     $("mic-level").value = coughing || micMuted ? 0 : Math.min(1, rms * 3);
@@ -194,88 +208,55 @@ function micMeter() {
   tick();
 }
 
-function openPresence() {
-  if (presenceSocket) return;
-  const scheme = location.protocol === "https:" ? "wss" : "ws";
-  presenceSocket = new WebSocket(`${scheme}://${location.host}${cfg.presencePath}`);
-  presenceSocket.addEventListener("message", (ev) => {
-    const msg = JSON.parse(ev.data);
-    if (msg.channels) {
-      states = msg.channels;
-      showAir();
-      const mine = myChannel();
-      if (mine && mine.source !== source) applySource(mine.source);
-    } else if ("e2ee" in msg) {
-      if (msg.e2ee) { frameCrypto.setKey(msg.e2ee.key_id, msg.e2ee.key); $("e2ee-badge").hidden = false; }
-      else { frameCrypto.clear(); $("e2ee-badge").hidden = true; }
-    } else if (msg.booth_chat) {
-      const li = document.createElement("li");
-      const who = document.createElement("strong");
-      who.textContent = Number(msg.booth_chat.publisher_id) === Number(cfg.me) ? t.you : msg.booth_chat.from;
-      li.append(who, document.createTextNode(`: ${msg.booth_chat.text}`));
-      $("chat-log").append(li);
-    } else if (msg.booth_chat_error) {
-      alertUser({ length: t.chatLength, not_in_booth: t.chatNotInBooth }[msg.booth_chat_error] || t.chatNotSent, "warning");
-    } else if (msg.admission === "admitted" && !grant) {
-      join();
-    } else if (msg.admission === "denied") {
-      alertUser(t.lobbyDenied);
-      $("join-btn").disabled = false;
+function onMessage(msg) {
+  if (msg.channels) {
+    states = msg.channels;
+    showAir();
+    const mine = myChannel();
+    if (mine && mine.source !== source) applySource(mine.source);
+  } else if (msg.booth_chat) {
+    const li = document.createElement("li");
+    const who = document.createElement("strong");
+    who.textContent = Number(msg.booth_chat.publisher_id) === Number(cfg.me) ? t.you : msg.booth_chat.from;
+    li.append(who, document.createTextNode(`: ${msg.booth_chat.text}`));
+    $("chat-log").append(li);
+  } else if (msg.booth_chat_error) {
+    alertUser({ length: t.chatLength, not_in_booth: t.chatNotInBooth }[msg.booth_chat_error] || t.chatNotSent, "warning");
+  }
+}
+
+async function startMedia(m) {
+  janus = m.janus;
+  grant = m.grant;
+  if (!mic) {
+    try {
+      mic = await navigator.mediaDevices.getUserMedia({ audio: { echoCancellation: false, noiseSuppression: false, autoGainControl: false }, video: false });
+      applyMic();
+    } catch (_) {
+      mic = null;
+      alertUser(t.noMic, "warning");
     }
-  });
-}
-
-async function join() {
-  mixer.ensure();
-  $("join-btn").disabled = true;
-  setStatus(t.connecting, "connecting");
-  const res = await api(cfg.joinUrl, { e2ee: canEncrypt });
-  if (res.status === 202) { setStatus(t.waiting, "waiting"); alertUser(t.waiting, "info"); openPresence(); return; }
-  if (!res.ok) {
-    alertUser(res.status === 503 ? t.janusDown : (res.body && res.body.detail) || t.refused);
-    setStatus(t.notConnected, "error");
-    $("join-btn").disabled = false;
-    return;
   }
-  grant = res.body;
-  alertUser("");
-  try {
-    mic = await navigator.mediaDevices.getUserMedia({ audio: { echoCancellation: false, noiseSuppression: false, autoGainControl: false }, video: false });
-  } catch (_) {
-    mic = null;
-    alertUser(t.noMic, "warning");
-  }
-  Janus.init({ debug: false, dependencies: Janus.useDefaultDependencies({ adapter: window.adapter }), callback: connect });
-}
-
-function connect() {
-  janus = new Janus({
-    server: grant.janus_url, token: grant.token, success: start,
-    error: (err) => {
-      if (!grant) return;
-      alertUser(t.janusDown);
-      setStatus(t.notConnected, "error");
-      console.warn("Janus error", err);
-    },
-  });
-}
-
-function start() {
-  $("prejoin").hidden = true;
-  $("console").hidden = false;
-  setStatus(t.live, "live");
+  if (!m.current()) return;
   const mine = grant.channels.find((c) => c.language === cfg.booth);
   if (mine && mic) {
     output = openChannel({
       janus, grant, room: mine.room, id: grant.publisher_id, micTrack: mic.getAudioTracks()[0],
       onTrack: () => {}, // the channel's return is not mixed into the interpreter's ears
-      onError: (err) => alertUser(`${t.outputFailed} (${err})`),
+      onError: (err) => {
+        if (!m.current()) return;
+        alertUser(`${t.outputFailed} (${err})`);
+        m.up(); // the console still hears the floor; a lost media server shows as the relay closing
+      },
+      onJoined: () => m.up(),
+      onIceState: (ice) => m.ice(ice),
     });
+  } else {
+    m.up();
   }
-  openPresence();
-  micMeter();
+  micMeter(m);
   const tryFloor = () => {
-    if (!grant) return;
+    if (!m.current()) return;
     cfg.roster.filter((p) => p.role !== "interpreter" && p.role !== "press").forEach((p) => subscribeFloor(Number(p.publisher_id)));
   };
   tryFloor();
@@ -283,7 +264,7 @@ function start() {
   qualityTimer = setInterval(measureQuality, 2000);
   speakerTimer = setInterval(markSpeaker, 250);
   api(cfg.channelsUrl, null, "GET").then((res) => {
-    if (!res.ok) return;
+    if (!res.ok || !m.current()) return;
     states = res.body;
     showAir();
     const c = myChannel();
@@ -291,31 +272,39 @@ function start() {
   });
 }
 
-function teardown() {
+// The network changed: the booth's channel renegotiates with new ICE candidates; floor feeds whose
+// connection is down are subscribed again.
+function iceRestart() {
+  if (output && output.handle) {
+    output.handle.createOffer({
+      iceRestart: true,
+      success: (jsep) => output.handle.send({ message: { request: "configure", muted: true }, jsep }),
+      error: (err) => console.warn("ICE restart failed", err),
+    });
+  }
+  for (const [feed, entry] of [...feeds]) {
+    const pc = entry.handle && entry.handle.webrtcStuff && entry.handle.webrtcStuff.pc;
+    if (pc && ["failed", "disconnected"].includes(pc.iceConnectionState)) { dropFloor(feed); subscribeFloor(feed); }
+  }
+}
+
+function stopMedia({ final }) {
   clearInterval(floorTimer);
   clearInterval(qualityTimer);
   clearInterval(speakerTimer);
   [...feeds.keys()].forEach(dropFloor);
-  if (relayIn) { relayIn.close(); relayIn = null; }
+  if (relayIn) { relayIn.close(); relayIn = null; mixer.remove("relay"); }
   if (output) { output.close(); output = null; }
-  if (mic) mic.getTracks().forEach((tr) => tr.stop());
-  if (janus) janus.destroy({ cleanupHandles: true });
-  grant = null;
   janus = null;
+  grant = null;
+  if (final) {
+    if (mic) mic.getTracks().forEach((tr) => tr.stop());
+    mic = null;
+  }
 }
 
-async function leave() {
-  teardown();
-  if (presenceSocket) { presenceSocket.close(); presenceSocket = null; }
-  await api(cfg.leaveUrl);
-  $("console").hidden = true;
-  $("prejoin").hidden = false;
-  $("join-btn").disabled = false;
-  setStatus(t.left, "left");
-}
-
-$("join-btn").addEventListener("click", join);
-$("leave-btn").addEventListener("click", leave);
+$("join-btn").addEventListener("click", () => { mixer.ensure(); session.join(); });
+$("leave-btn").addEventListener("click", () => session.leave());
 $("take-btn").addEventListener("click", () => air("take"));
 $("handover-btn").addEventListener("click", () => air("handover"));
 $("release-btn").addEventListener("click", () => air("release"));
@@ -335,19 +324,16 @@ $("input-volume").addEventListener("input", inputGains);
 $("chat-form").addEventListener("submit", (ev) => {
   ev.preventDefault();
   const text = $("chat-input").value.trim();
-  if (!text || !presenceSocket || presenceSocket.readyState !== WebSocket.OPEN) return;
-  presenceSocket.send(JSON.stringify({ booth_chat: text }));
+  if (!text || !session.send({ booth_chat: text })) return;
   $("chat-input").value = "";
 });
-window.addEventListener("pagehide", () => {
-  if (!grant) return;
-  const form = new FormData();
-  form.append("csrfmiddlewaretoken", (document.cookie.match(/csrftoken=([^;]+)/) || [])[1] || "");
-  navigator.sendBeacon(cfg.leaveUrl, form);
-});
-
 // Read-only diagnostics for tests and technicians.
 window.summitryBooth = {
+  state: () => session.diagnostics(),
+  dropLiveChannel: (hold = false) => session.dropChannel(hold),
+  releaseLiveChannel: () => session.releaseChannel(),
+  dropRelay: () => session.dropRelay(),
+  iceServers: () => session.iceServers || [],
   onAir,
   states: () => states,
   source: () => ({ source, stream: relayIn && relayIn.stream }),

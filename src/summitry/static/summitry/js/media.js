@@ -28,6 +28,13 @@ export async function api(url, payload, method = "POST") {
   return { ok: resp.ok, status: resp.status, body };
 }
 
+// Answer Janus's offers as the DTLS server (a=setup:passive), so that Janus starts the handshake: Janus
+// 1.1.2 drops DTLS records that arrive before its own ICE check completes, and a ClientHello of ours sent
+// first would wait for its retransmission (bench/join.py measured the cost). Used for every subscription.
+export function answerAsDtlsServer(jsep) {
+  jsep.sdp = jsep.sdp.replace(/a=setup:active/g, "a=setup:passive");
+}
+
 export function attachReceiverTransforms(handle, frameCrypto) {
   // janus.js sets encoded transforms only on transceivers it creates; a subscription's came with the offer.
   const pc = handle.webrtcStuff && handle.webrtcStuff.pc;
@@ -62,6 +69,7 @@ export function subscribeFeed({ janus, grant, feed, privateId, frameCrypto, canE
         const remote = (msg.streams || []).filter((st) => st.type === "audio" || st.type === "video");
         entry.handle.createAnswer({
           jsep,
+          customizeSdp: answerAsDtlsServer,
           tracks: canEncrypt
             ? remote.map((st) => ({ type: st.type, mid: st.mid, recv: true, transforms: { receiver: frameCrypto.receiverTransform() } }))
             : [{ type: "data" }],
@@ -88,7 +96,7 @@ export function subscribeFeed({ janus, grant, feed, privateId, frameCrypto, canE
 
 // Speak into the booth's interpretation channel (AudioBridge). Everyone joins muted: Summitry's relay
 // refuses anything else, and only Summitry unmutes the interpreter on air.
-export function openChannel({ janus, grant, room, id, micTrack, onTrack, onError, onJoined }) {
+export function openChannel({ janus, grant, room, id, micTrack, onTrack, onError, onJoined, onIceState }) {
   const ch = { handle: null, room, stream: new MediaStream(), ready: false };
   janus.attach({
     plugin: "janus.plugin.audiobridge",
@@ -105,7 +113,8 @@ export function openChannel({ janus, grant, room, id, micTrack, onTrack, onError
       if (ev === "joined" && !ch.ready) {
         ch.ready = true;
         ch.handle.createOffer({
-          tracks: [micTrack ? { type: "audio", capture: micTrack, recv: true } : { type: "audio", capture: false, recv: true }],
+          // the microphone is the page's own (dontStop): a recovery speaks into the channel with it again
+          tracks: [micTrack ? { type: "audio", capture: micTrack, recv: true, dontStop: true } : { type: "audio", capture: false, recv: true }],
           success: (offer) => ch.handle.send({ message: { request: "configure", muted: true }, jsep: offer }),
           error: (err) => onError(err && err.message),
         });
@@ -113,6 +122,7 @@ export function openChannel({ janus, grant, room, id, micTrack, onTrack, onError
       }
       if (jsep) ch.handle.handleRemoteJsep({ jsep });
     },
+    iceState: (state) => { if (onIceState) onIceState(state); },
     onremotetrack: (track, mid, on) => {
       if (track.kind !== "audio") return;
       if (on && !ch.stream.getTracks().some((x) => x.id === track.id)) ch.stream.addTrack(track);
@@ -146,6 +156,7 @@ export function listenChannel({ janus, channel, onTrack, onError, onSwitched }) 
       if (jsep) {
         ch.handle.createAnswer({
           jsep,
+          customizeSdp: answerAsDtlsServer,
           tracks: [{ type: "data" }], // receive what is offered (audio), send nothing
           success: (answer) => ch.handle.send({ message: { request: "start" }, jsep: answer }),
           error: (err) => onError(err && err.message),

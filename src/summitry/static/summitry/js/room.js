@@ -1,7 +1,9 @@
-// The meeting room: joins through Summitry, then talks WebRTC with Janus's VideoRoom via janus.js.
+// The meeting room: the visit (joining, the lobby, the live channel, recovery, leaving) is the shared
+// MeetingSession's; this page renders it and handles the media: publishing, the gallery, subscriptions,
+// interpretation channels.
 import Janus from "/static/vendor/janus.es.js";
 import { CAPTURE_ATTEMPTS, RoomState, classifyMediaError, warningForNoMedia } from "./room-state.js";
-import { FrameCrypto, supported as e2eeSupported } from "./e2ee.js";
+import { MeetingSession } from "./meeting-session.js";
 import { Mixer, alertUser, setStatus as setPageStatus, api, csrfToken, listenChannel, mixGains, subscribeFeed } from "./media.js";
 
 const cfg = JSON.parse(document.getElementById("room-config").textContent);
@@ -14,18 +16,20 @@ let publisher = null;
 let grant = null;
 let localStream = null;
 let privateId = null;
-let left = false;
 const subscribers = new Map(); // feed id -> { handle, stream }
-const canEncrypt = e2eeSupported();
-const frameCrypto = new FrameCrypto();
 const presence = new Map(); // feed id -> { muted, camera_off } as each participant announced it
-let presenceSocket = null;
 const mixer = new Mixer();
 let channel = null; // the interpretation channel being listened to (AudioBridge), if any
 let listening = localStorage.getItem(`summitry-channel-${cfg.slug}`) || "floor";
 let channelStates = [];
 
-const setStatus = (text, kind) => setPageStatus(".room", text, kind);
+const session = new MeetingSession({
+  cfg, t, env: { Janus },
+  page: { render, startMedia, stopMedia, iceRestart, onMessage, onSegment: (kind) => showSegment(kind), onKey, onChannelOpen: announce },
+});
+const frameCrypto = session.frameCrypto;
+const canEncrypt = session.canEncrypt;
+
 
 function tileFor(id) {
   let li = document.querySelector(`.tile[data-feed="${Number(id)}"]`);
@@ -59,41 +63,34 @@ function showPresence(id) {
   li.classList.toggle("no-video", Boolean(p.camera_off) || !li.querySelector("video").srcObject);
 }
 
-function openPresence() {
-  if (presenceSocket) { announce(); return; }
-  const scheme = location.protocol === "https:" ? "wss" : "ws";
-  presenceSocket = new WebSocket(`${scheme}://${location.host}${cfg.presencePath}`);
-  presenceSocket.addEventListener("open", announce);
-  presenceSocket.addEventListener("message", (ev) => {
-    const msg = JSON.parse(ev.data);
-    if (msg.lobby) { showLobby(msg.lobby); return; }
-    if (msg.segment) { onSegment(msg.segment, msg.allowed); return; }
-    if ("e2ee" in msg) { onKey(msg.e2ee); return; }
-    if (msg.channels) { showChannels(msg.channels); return; }
-    if (msg.admission === "admitted") { if (!grant) join(); return; }
-    if (msg.admission === "denied") {
-      alertUser(t.lobbyDenied);
-      setStatus(t.notConnected, "error");
-      $("join-btn").disabled = false;
-      return;
-    }
-    if (msg.publisher_id === undefined || Number(msg.publisher_id) === Number(cfg.me)) return;
-    presence.set(Number(msg.publisher_id), { muted: msg.muted, camera_off: msg.camera_off });
-    showPresence(msg.publisher_id);
-  });
+function onMessage(msg) {
+  if (msg.lobby) { showLobby(msg.lobby); return; }
+  if (msg.channels) { showChannels(msg.channels); return; }
+  if (msg.publisher_id === undefined || Number(msg.publisher_id) === Number(cfg.me)) return;
+  presence.set(Number(msg.publisher_id), { muted: msg.muted, camera_off: msg.camera_off });
+  showPresence(msg.publisher_id);
 }
 
-let paused = false;
+// What the page shows of the visit's state (the session's machine decides it; see session-state.js).
+const OFFER_JOIN = new Set(["idle", "refused", "left"]);
+const IN_ROOM = new Set(["live", "reconnecting", "interrupted", "paused"]);
 
-async function onKey(key) {
-  const badge = $("e2ee-badge");
-  if (key) {
-    await frameCrypto.setKey(key.key_id, key.key);
-    badge.hidden = false;
-  } else {
-    frameCrypto.clear();
-    badge.hidden = true;
+function render(st, view) {
+  setPageStatus(".room", view.text, view.kind);
+  if (view.alert !== null) alertUser(view.alert, view.level);
+  $("prejoin").hidden = !OFFER_JOIN.has(st.name);
+  $("join-btn").disabled = !OFFER_JOIN.has(st.name);
+  const inRoom = IN_ROOM.has(st.name) || (st.recovering && ["joining", "connecting"].includes(st.name));
+  $("controls").hidden = !inRoom;
+  if (inRoom && st.everLive) {
+    if (cfg.segmentUrl) $("segment-controls").hidden = false;
+    if (cfg.endUrl) $("end-btn").hidden = false;
   }
+  if (OFFER_JOIN.has(st.name)) { $("mic-btn").hidden = false; $("cam-btn").hidden = false; }
+}
+
+function onKey(key) {
+  $("e2ee-badge").hidden = !key;
   $("channel-e2ee-note").hidden = !key;
 }
 
@@ -101,20 +98,6 @@ function showSegment(kind) {
   $("segment-badge").textContent = { open: t.segOpen, closed: t.segClosed, restricted: t.segRestricted }[kind] || t.segNone;
   $("segment-badge").dataset.kind = kind || "none";
   document.querySelectorAll("#segment-controls button").forEach((b) => b.setAttribute("aria-pressed", String(b.dataset.kind === kind)));
-}
-
-function onSegment(kind, allowed) {
-  showSegment(kind);
-  if (!allowed) {
-    // Summitry has already taken this participant's media away at Janus; say why and wait.
-    paused = true;
-    if (grant) teardown();
-    alertUser(t.paused, "info");
-    setStatus(t.paused, "paused");
-  } else if (allowed && paused) {
-    paused = false;
-    join();
-  }
 }
 
 function showLobby(entries) {
@@ -142,8 +125,8 @@ function showLobby(entries) {
 }
 
 function announce() {
-  if (!presenceSocket || presenceSocket.readyState !== WebSocket.OPEN || !publisher) return;
-  presenceSocket.send(JSON.stringify({ muted: Boolean(publisher.isAudioMuted()), camera_off: Boolean(publisher.isVideoMuted()) }));
+  if (!publisher) return;
+  session.send({ muted: Boolean(publisher.isAudioMuted()), camera_off: Boolean(publisher.isVideoMuted()) });
 }
 
 function removeTile(id) {
@@ -256,119 +239,96 @@ function showLocal(stream) {
   li.classList.toggle("no-video", stream.getVideoTracks().length === 0);
 }
 
-async function join() {
-  left = false;
-  mixer.ensure(); // a click: the browser lets the page play sound from now on
-  $("join-btn").disabled = true;
-  alertUser("");
-  setStatus(t.connecting, "connecting");
-  const res = await api(cfg.joinUrl, { e2ee: canEncrypt });
-  if (res.status === 202) {
-    setStatus(t.waiting, "waiting");
-    alertUser(t.waiting, "info");
-    openPresence();
-    return;
+// The session has a Janus session through Summitry's relay for a new grant: publish and subscribe.
+async function startMedia(m) {
+  janus = m.janus;
+  grant = m.grant;
+  if (grant.publish && !localStream) {
+    const got = await acquireMedia();
+    localStream = got.stream;
+    if (got.warning) alertUser({ "no-camera": t.noCamera, "no-microphone": t.noMicrophone, denied: t.denied, "no-devices": t.noDevices, insecure: t.insecure }[got.warning] || t.noDevices, "warning");
   }
-  if (!res.ok) {
-    alertUser(res.status === 503 ? t.janusDown : (res.body && res.body.detail) || t.refused);
-    setStatus(t.notConnected, "error");
-    $("join-btn").disabled = false;
-    return;
-  }
-  grant = res.body;
-  alertUser("");
-  const media = grant.publish ? await acquireMedia() : { stream: null, warning: null };
-  localStream = media.stream;
-  if (media.warning) alertUser({ "no-camera": t.noCamera, "no-microphone": t.noMicrophone, denied: t.denied, "no-devices": t.noDevices, insecure: t.insecure }[media.warning] || t.noDevices, "warning");
-  Janus.init({
-    debug: false,
-    dependencies: Janus.useDefaultDependencies({ adapter: window.adapter }),
-    callback: connect,
-  });
-}
-
-function connect() {
-  janus = new Janus({
-    server: grant.janus_url,
-    token: grant.token,
-    success: attachPublisher,
-    error: (err) => {
-      if (left) return;
-      alertUser(t.janusDown);
-      setStatus(t.notConnected, "error");
-      $("join-btn").disabled = false;
-      console.warn("Janus error", err);
-    },
-  });
-}
-
-function attachPublisher() {
-  if (!grant.publish) { watchOnly(); return; }
+  if (!m.current()) return;
+  if (!grant.publish) { watchOnly(m); return; }
   janus.attach({
     plugin: "janus.plugin.videoroom",
     success: (handle) => {
+      if (!m.current()) { handle.detach(); return; }
       publisher = handle;
       handle.send({ message: { request: "join", ptype: "publisher", room: grant.room, id: grant.publisher_id, display: String(grant.publisher_id), token: grant.token } });
     },
-    error: () => alertUser(t.janusDown),
-    onmessage: onPublisherMessage,
-    webrtcState: (up) => { if (up) setStatus(t.live, "live"); },
+    error: (err) => { console.warn("attach failed", err); m.lost(); },
+    onmessage: (msg, jsep) => { if (m.current()) onPublisherMessage(m, msg, jsep); },
+    iceState: (ice) => m.ice(ice),
     onlocaltrack: () => {},
   });
 }
 
-function onPublisherMessage(msg, jsep) {
+function onPublisherMessage(m, msg, jsep) {
   const ev = msg.videoroom;
   if (msg.error) {
-    alertUser(`${t.refused} (${msg.error_code})`);
-    setStatus(t.notConnected, "error");
+    // After a restart of the media server, or a visit that has not quite gone yet: try again.
+    console.warn("VideoRoom refused", msg.error_code, msg.error);
+    m.lost();
     return;
   }
   if (ev === "joined") {
     privateId = msg.private_id;
-    $("prejoin").hidden = true;
-    $("controls").hidden = false;
-    setStatus(t.live, "live");
     if (localStream) { showLocal(localStream); publishOwn(); }
-    openPresence();
-    if (cfg.segmentUrl) $("segment-controls").hidden = false;
-    if (cfg.endUrl) $("end-btn").hidden = false;
+    m.up();
     setupListening();
     (msg.publishers || []).forEach((p) => subscribeTo(p.id));
   } else if (ev === "event") {
     (msg.publishers || []).forEach((p) => subscribeTo(p.id));
     const gone = msg.leaving || msg.unpublished;
-    if (gone === "ok" && msg.reason === "kicked") { kickedOut(); return; }
+    if (gone === "ok" && msg.reason === "kicked") { m.lost(4401); return; } // Summitry cut the visit: the live channel says why
     if (gone && gone !== "ok") unsubscribe(gone);
   } else if (ev === "destroyed") {
-    kickedOut(endedByMe ? t.youEnded : t.ended);
+    session.ended(endedByMe ? "you-ended" : "ended");
   }
-  if (jsep) publisher.handleRemoteJsep({ jsep });
+  if (jsep && publisher) publisher.handleRemoteJsep({ jsep });
 }
 
 // Roles that may not publish (the press) have no publisher handle at all: Janus refuses them one.
 // They subscribe to each roster member's feed, retrying the ones not on air yet.
 let watchTimer = null;
 
-function watchOnly() {
-  $("prejoin").hidden = true;
-  $("controls").hidden = false;
+function watchOnly(m) {
   $("mic-btn").hidden = true;
   $("cam-btn").hidden = true;
-  setStatus(t.live, "live");
-  openPresence();
+  m.up();
   setupListening();
   const tryAll = () => {
-    if (left || !janus) return;
+    if (!m.current() || !janus) return;
     cfg.roster.forEach((p) => subscribeTo(p.publisher_id, true));
   };
   tryAll();
   watchTimer = setInterval(tryAll, 3000);
 }
 
+// The network changed (or ICE failed for a while): new ICE candidates for the publisher, and a fresh
+// subscription for every feed whose connection is down.
+function iceRestart() {
+  if (publisher && localStream) {
+    publisher.createOffer({
+      iceRestart: true,
+      success: (jsep) => publisher.send({ message: { request: "configure" }, jsep }),
+      error: (err) => console.warn("ICE restart failed", err),
+    });
+  }
+  for (const [feed, entry] of [...subscribers]) {
+    const pc = entry.handle && entry.handle.webrtcStuff && entry.handle.webrtcStuff.pc;
+    if (pc && ["failed", "disconnected"].includes(pc.iceConnectionState)) {
+      unsubscribe(feed);
+      subscribeTo(feed, !grant || !grant.publish);
+    }
+  }
+}
+
 function publishOwn() {
   const tracks = localStream.getTracks().map((track) => ({
     type: track.kind, capture: track, recv: false,
+    dontStop: true, // the page's own: a recovery publishes the same camera and microphone again
     transforms: canEncrypt ? { sender: frameCrypto.senderTransform() } : undefined,
   }));
   publisher.createOffer({
@@ -421,42 +381,23 @@ function unsubscribe(feed) {
   removeTile(feed);
 }
 
-function teardown() {
-  left = true;
+// The session ends this Janus connection: a recovery keeps the camera and microphone (and keys);
+// leaving, the end, a refusal or a segment that excludes this participant releases them.
+function stopMedia({ final }) {
   if (watchTimer) { clearInterval(watchTimer); watchTimer = null; }
-  frameCrypto.forget();
-  $("e2ee-badge").hidden = true;
-  grant = null;
   if (channel) { channel.close(); channel = null; mixer.remove("channel"); }
   subscribers.forEach((_, feed) => unsubscribe(feed));
   $("listen").hidden = true;
-  if (localStream) localStream.getTracks().forEach((tr) => tr.stop());
-  if (janus) janus.destroy({ cleanupHandles: true });
-  removeTile(cfg.me);
-  $("controls").hidden = true;
-}
-
-function kickedOut(message) {
-  if (paused) return; // a closed segment, already explained
-  teardown();
-  alertUser(endedByMe ? t.youEnded : message || t.kicked);
-  setStatus(t.notConnected, "ended");
-}
-
-function closePresence() {
-  if (presenceSocket) { presenceSocket.close(); presenceSocket = null; }
-}
-
-async function leave() {
-  paused = false;
-  $("mic-btn").hidden = false;
-  $("cam-btn").hidden = false;
-  closePresence();
-  teardown();
-  await api(cfg.leaveUrl);
-  setStatus(t.left, "left");
-  $("prejoin").hidden = false;
-  $("join-btn").disabled = false;
+  if (publisher) { try { publisher.detach(); } catch (_) { /* the session is gone */ } }
+  publisher = null;
+  privateId = null;
+  janus = null;
+  grant = null;
+  if (final) {
+    if (localStream) localStream.getTracks().forEach((tr) => tr.stop());
+    localStream = null;
+    removeTile(cfg.me);
+  }
 }
 
 function toggleMic() {
@@ -497,8 +438,11 @@ async function endForEveryone() {
   if (!res.ok) { endedByMe = false; alertUser((res.body && res.body.detail) || t.refused); }
 }
 
-$("join-btn").addEventListener("click", join);
-$("leave-btn").addEventListener("click", leave);
+$("join-btn").addEventListener("click", () => {
+  mixer.ensure(); // a click: the browser lets the page play sound from now on
+  session.join();
+});
+$("leave-btn").addEventListener("click", () => session.leave());
 showSegment(cfg.segment);
 document.querySelectorAll("#segment-controls button").forEach((b) => b.addEventListener("click", async () => {
   const res = await fetch(cfg.segmentUrl, { method: "POST", credentials: "same-origin",
@@ -511,15 +455,14 @@ $("mic-btn").addEventListener("click", toggleMic);
 $("channel-select").addEventListener("change", (ev) => chooseChannel(ev.target.value));
 $("floor-level").addEventListener("input", applyGains);
 $("cam-btn").addEventListener("click", toggleCam);
-window.addEventListener("pagehide", () => {
-  if (!grant || left) return;
-  const form = new FormData();
-  form.append("csrfmiddlewaretoken", csrfToken());
-  navigator.sendBeacon(cfg.leaveUrl, form);
-});
-
-// Read-only diagnostics for tests and technicians: what each remote feed has decoded.
+// Diagnostics for tests and technicians: what each remote feed has decoded, the visit's state and
+// what the page said of it; a live channel or relay can be dropped as a network would drop it.
 window.summitryRoom = {
+  state: () => session.diagnostics(),
+  dropLiveChannel: (hold = false) => session.dropChannel(hold),
+  releaseLiveChannel: () => session.releaseChannel(),
+  dropRelay: () => session.dropRelay(),
+  iceServers: () => session.iceServers || [],
   feeds: () => [...subscribers.keys()],
   listening: () => ({ channel: listening, stream: channel && channel.stream, floorLevel: Number($("floor-level").value) / 100 }),
   levelAt: (hz) => mixer.levelAt(hz),
