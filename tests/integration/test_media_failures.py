@@ -430,3 +430,37 @@ async def test_the_real_gateway_is_one_per_event_loop(settings, tmp_path):
     gw = janus.gateway()
     assert isinstance(gw, Gateway) and janus.gateway() is gw
     await gw.close()  # it had not connected: nothing to do
+
+
+async def test_a_denial_that_lands_during_a_join_leaves_no_live_grant_and_nothing_at_janus(scenario, fake_gateway,
+                                                                                           monkeypatch):
+    """The attack review's race: the host denies an admitted participant while a join of theirs is between
+    its grant and Janus. The join is refused, its grant is dead, and Janus holds none of their tokens."""
+    from summitry.meetings.access import NotAllowed
+
+    await sync_to_async(_admit_in_lobby)("blinken")
+    engagement = await Engagement.objects.aget(slug=SLUG)
+    p = await _participation("blinken")
+    real_admit = fake_gateway.admit
+
+    async def admit_while_the_host_denies(*args, **kwargs):
+        await sync_to_async(lobby.decide)(engagement, p.pk, "denied", "garneau")
+        await services.remove(p.pk, SLUG, "denied", actor="garneau")
+        return await real_admit(*args, **kwargs)
+
+    monkeypatch.setattr(fake_gateway, "admit", admit_while_the_host_denies)
+    with pytest.raises(NotAllowed):
+        await services.join(scenario["blinken"], SLUG)
+    assert await _active("blinken") == []
+    assert await _held_at_janus(fake_gateway, "blinken") == {}
+
+
+async def test_a_join_leave_loop_is_stopped_after_a_dozen_joins_a_minute(scenario, fake_gateway):
+    from summitry.meetings.access import NotAllowed
+
+    for _ in range(services.JOINS_PER_MINUTE):
+        await services.join(scenario["garneau"], SLUG)
+        await services.leave(scenario["garneau"], SLUG)
+    with pytest.raises(NotAllowed) as refused:
+        await services.join(scenario["garneau"], SLUG)
+    assert refused.value.reason == "too_many_joins"

@@ -205,3 +205,69 @@ async def test_a_flood_of_resyncs_is_answered_once_a_second(scenario):
     got = await _drain(blinken)
     assert [m for m in got if "admission" in m] == [{"admission": "admitted"}]  # one answer, not fifty
     await blinken.disconnect()
+
+
+@pytest.mark.parametrize("change", ["role", "removed"])
+async def test_a_live_channel_closes_when_the_participation_changes(scenario, fake_gateway, change):
+    """The attack review's stale rights: a socket keeps what it was given at connect (booth chat, the
+    host's lobby list), so a new role, booth or removal closes it; the page reconnects as it is now."""
+    from summitry.trips import services as planning
+
+    await _admit("interpreter-fr")
+    claire, ok, _ = await _connect(scenario["interpreter-fr"])
+    assert ok
+    await _drain(claire)
+
+    @sync_to_async
+    def _change():
+        p = Participation.objects.select_related("engagement", "person").get(
+            engagement__slug="canada-bilateral", person__user__username="interpreter-fr")
+        if change == "role":
+            planning.update_participant(p, "delegation_member", "", p.precedence, "protocol")
+        else:
+            planning.remove_participant(p, "protocol")
+
+    await _change()
+    closed = await claire.receive_output(timeout=2)
+    assert closed == {"type": "websocket.close", "code": 4409}
+    again, ok, _ = await _connect(scenario["interpreter-fr"])
+    if change == "removed":
+        assert not ok  # off the list: refused
+    else:
+        assert ok
+        await again.send_json_to({"booth_chat": "still here?"})
+        await again.disconnect()
+
+
+async def test_a_flood_of_presence_changes_is_not_relayed_but_its_last_state_is(scenario):
+    await _admit("garneau", "blinken")
+    garneau, ok, _ = await _connect(scenario["garneau"])
+    blinken, ok2, _ = await _connect(scenario["blinken"])
+    assert ok and ok2
+    await _drain(garneau)
+    for i in range(40):
+        await blinken.send_json_to({"muted": i % 2 == 0, "camera_off": False})
+    await blinken.send_json_to({"muted": True, "camera_off": True})  # where he ends
+    import asyncio
+    await asyncio.sleep(1.3)  # the flush of the last state, a second after the flood
+    heard = [m for m in await _drain(garneau) if "publisher_id" in m]
+    assert len(heard) <= 6  # five a second, then the last state
+    assert heard[-1]["muted"] is True and heard[-1]["camera_off"] is True
+    for comm in (garneau, blinken):
+        await comm.disconnect()
+
+
+async def test_a_newcomer_hears_each_state_once_and_the_others_hear_nothing_again(scenario):
+    await _admit("garneau", "blinken", "chung")
+    garneau, _, _ = await _connect(scenario["garneau"])
+    blinken, _, _ = await _connect(scenario["blinken"])
+    await blinken.send_json_to({"muted": True, "camera_off": False})
+    await _drain(garneau)
+    await _drain(blinken)
+    chung, ok, _ = await _connect(scenario["chung"])
+    assert ok
+    assert [m for m in await _drain(chung) if "publisher_id" in m] == [
+        {"publisher_id": await _feed("blinken"), "muted": True, "camera_off": False}]
+    assert not [m for m in await _drain(garneau) if "publisher_id" in m]  # no re-broadcast to the room
+    for comm in (garneau, blinken, chung):
+        await comm.disconnect()

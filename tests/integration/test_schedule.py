@@ -82,3 +82,15 @@ async def test_the_schedule_loop_applies_what_starts_while_it_leads(scenario, fa
         assert await sync_to_async(after.acquire)()  # the loop let the lock go when it stopped
     finally:
         await sync_to_async(after.release)()
+
+
+async def test_a_new_leader_looking_back_never_undoes_the_hosts_switch(scenario, fake_gateway):
+    from summitry.domain.access import SegmentKind
+
+    engagement = await Engagement.objects.aget(slug=SLUG)
+    now = timezone.now()
+    await Segment.objects.acreate(engagement=engagement, kind="open", starts_at=now - timedelta(seconds=20),
+                                  ends_at=now + timedelta(minutes=5))
+    await services.switch_segment(scenario["garneau"], SLUG, SegmentKind.CLOSED)  # the host closes it since
+    assert await services.apply_schedule(now - schedule.LOOK_BACK, now) == []
+    assert (await Engagement.objects.aget(slug=SLUG)).current_segment == "closed"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
@@ -48,6 +49,8 @@ MESSAGES = {
     "denied_too_often": _("The host declined your request to join several times; "
                           "ask the host's protocol office."),
     "denied_wait": _("The host declined your request to join. Wait a minute before asking again."),
+    "removed": _("The host removed you from the meeting."),
+    "too_many_joins": _("You joined too many times in the last minute. Wait a moment, then join again."),
 }
 
 
@@ -56,6 +59,9 @@ class ChannelOut(Schema):
     room: int
     stream: int
     pin: str
+
+
+TURN_GRACE_S = 15 * 60  # TURN credentials outlive the engagement's end by this much
 
 
 class IceServerOut(Schema):
@@ -195,19 +201,23 @@ async def join(request: HttpRequest, slug: str) -> JoinOut | Status:
                    room=grant.room, publisher_id=grant.publisher_id, display=grant.display, publish=grant.publish,
                    channels=[ChannelOut(language=c.language, room=c.room, stream=c.stream, pin=c.pin)
                              for c in grant.channels],
-                   booth=grant.booth, ice_servers=_ice_servers(grant.token),
+                   booth=grant.booth, ice_servers=_ice_servers(grant.token, (await _engagement(slug)).ends_at),
                    ice_transport_policy=settings.SUMMITRY_ICE_TRANSPORT_POLICY)
 
 
-def _ice_servers(token: str) -> list[IceServerOut]:
+def _ice_servers(token: str, ends_at: datetime) -> list[IceServerOut]:
     """The page's STUN/TURN servers (none unless configured); TURN credentials of this grant's own,
-    named by a digest of its token (coturn logs the name), expiring after ``SUMMITRY_TURN_TTL_S``."""
+    named by a digest of its token (coturn logs the name). They expire a quarter of an hour after the
+    engagement's end (so that a long meeting keeps its relay), and never later than
+    ``SUMMITRY_TURN_TTL_S`` from now."""
     import hashlib
     import time
 
+    now = int(time.time())
+    expires = min(now + settings.SUMMITRY_TURN_TTL_S, max(now, int(ends_at.timestamp())) + TURN_GRACE_S)
     name = hashlib.sha256(token.encode()).hexdigest()[:16]
     servers = ice.servers_for(settings.SUMMITRY_ICE_SERVERS, settings.SUMMITRY_TURN_URLS,
-                              settings.SUMMITRY_TURN_SECRET, name, int(time.time()) + settings.SUMMITRY_TURN_TTL_S)
+                              settings.SUMMITRY_TURN_SECRET, name, expires)
     return [IceServerOut(**s) for s in servers]
 
 

@@ -35,6 +35,8 @@ async def _refusal(user: Any, engagement: Engagement) -> int:
     return CLOSE_NOT_ALLOWED if await sync_to_async(access.takes_part)(user, engagement) else CLOSE_NOT_FOUND
 CLOSE_BAD_MESSAGE = 4400
 RESYNC_EVERY_S = 1.0  # a page's resync requests beyond one a second are ignored
+MESSAGES_PER_S = 5  # presence changes and booth chat lines a socket may send per second
+CLOSE_RIGHTS_CHANGED = 4409  # the participation changed: the page reconnects and is read anew
 CLOSE_REVOKED = 4401  # Summitry ended the visit on purpose: the page waits for the live channel to say why
 CLOSE_JANUS_GONE = 4410  # Janus's side of the relay ended (the media server went away): the page joins again
 _UNSENT: Any = object()  # no key sent yet on this socket: the next one travels even if it is "none"
@@ -109,7 +111,9 @@ class RoomPresenceConsumer(AsyncJsonWebsocketConsumer):
         if not self.in_room:
             self.in_room = True
             await self.channel_layer.group_add(self.group, self.channel_name)
-            await self.channel_layer.group_send(self.group, {"type": "presence.request"})
+            # Each page answers the newcomer alone: entering costs one message per page, not one per pair.
+            await self.channel_layer.group_send(self.group, {"type": "presence.request",
+                                                             "reply_to": self.channel_name})
             await self.channels_changed({})
         await self._send_key()
 
@@ -138,13 +142,19 @@ class RoomPresenceConsumer(AsyncJsonWebsocketConsumer):
         if event.get("reason") == "janus_restarted":
             await self.send_json({"media_restarted": True})
 
+    async def participation_changed(self, event: dict[str, Any]) -> None:
+        """The role, booth or place on the list changed: what this socket was given at connect no longer
+        holds, so it closes and the page reconnects as it is now (or is refused)."""
+        await self.close(code=CLOSE_RIGHTS_CHANGED)
+
     async def disconnect(self, code: int) -> None:
         for group in [*getattr(self, "groups_joined", []), *([self.group] if self.group else [])]:
             await self.channel_layer.group_discard(group, self.channel_name)
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         if isinstance(content, dict) and set(content) == {"booth_chat"}:
-            await self._booth_chat(content["booth_chat"])
+            if self._within_rate("booth_chat"):
+                await self._booth_chat(content["booth_chat"])
             return
         if content == {"resync": True}:
             now = time.monotonic()
@@ -159,7 +169,25 @@ class RoomPresenceConsumer(AsyncJsonWebsocketConsumer):
         if not self.in_room:
             return  # nobody hears from the lobby
         self.state = {"muted": content.get("muted", False), "camera_off": content.get("camera_off", False)}
+        if self._within_rate("presence"):
+            await self._announce()
+        elif getattr(self, "flush", None) is None:  # a flood is not relayed; its last state is, a second later
+            self.flush = asyncio.create_task(self._announce_later())
+
+    async def _announce_later(self) -> None:
+        await asyncio.sleep(1.0)
+        self.flush = None
         await self._announce()
+
+    def _within_rate(self, kind: str) -> bool:
+        """At most ``MESSAGES_PER_S`` of one kind per second from this socket (a sliding second)."""
+        now = time.monotonic()
+        sent = [t for t in getattr(self, "sent", {}).get(kind, []) if now - t < 1.0]
+        allowed = len(sent) < MESSAGES_PER_S
+        if allowed:
+            sent.append(now)
+        self.sent = {**getattr(self, "sent", {}), kind: sent}
+        return allowed
 
     async def _resync(self) -> None:
         """A page whose live channel (re)opened asks for what it may have missed while it was down: the
@@ -209,7 +237,11 @@ class RoomPresenceConsumer(AsyncJsonWebsocketConsumer):
             await self.send_json({"channels": states})
 
     async def presence_request(self, event: dict[str, Any]) -> None:
-        await self._announce()
+        reply_to = event.get("reply_to")
+        if self.state is None or not self.in_room or not isinstance(reply_to, str) or reply_to == self.channel_name:
+            return
+        await self.channel_layer.send(reply_to, {"type": "presence.state", "publisher_id": self.publisher_id,
+                                                 **self.state})
 
     async def segment_changed(self, event: dict[str, Any]) -> None:
         # No database here: this reaches every page of the engagement at once (an audience of thousands).

@@ -58,7 +58,14 @@ def check_in(participation: Participation, actor: str, auth_method: str = "passw
     (at most 3 times per engagement, a minute apart); otherwise ``access.NotAllowed``."""
     if not needs_admission(Role(participation.role)):
         return Admission.State.ADMITTED
-    admission, created = Admission.objects.get_or_create(participation=participation)
+    with transaction.atomic():  # the join's transaction (a savepoint in it), or one of its own
+        return _check_in(participation, actor, auth_method)
+
+
+def _check_in(participation: Participation, actor: str, auth_method: str) -> str:
+    # Locked, so that a denial decided meanwhile is either seen here or waits for this join to commit
+    # (and then finds its grant to revoke).
+    admission, created = Admission.objects.select_for_update().get_or_create(participation=participation)
     if admission.state == Admission.State.ADMITTED:
         return admission.state
     if admission.state == Admission.State.DENIED:

@@ -7,7 +7,7 @@ import asyncio
 import logging
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from summitry.audit.log import record
+from summitry.audit.models import AuditEntry
 from summitry.domain.access import (
     EngagementState,
     Role,
@@ -31,6 +32,9 @@ from .janus import MediaUnavailable, gateway
 from .models import Admission, Engagement, InterpretationChannel, MediaGrant, Participation
 
 log = logging.getLogger(__name__)
+
+# Joins per participant per minute: enough for reloads and every recovery, not for a join/leave loop.
+JOINS_PER_MINUTE = 12
 
 # How long the clean-up after a failed join may take at Janus before the participant is answered.
 UNDO_BUDGET_S = 10.0
@@ -67,6 +71,9 @@ def _issue_grant(user: AbstractBaseUser | AnonymousUser, slug: str, auth_method:
         if lobby.check_in(participation, user.get_username(), auth_method) != "admitted":
             return participation, None, []
         now = timezone.now()
+        recent = participation.grants.filter(issued_at__gte=now - timedelta(seconds=60)).count()
+        if recent >= JOINS_PER_MINUTE:  # each join costs Janus calls, a new key and every page's attention
+            raise access.NotAllowed("too_many_joins")
         previous = list(participation.grants.filter(revoked_at__isnull=True))
         participation.grants.filter(revoked_at__isnull=True).update(revoked_at=now, revoked_reason="superseded")
         grant = MediaGrant.objects.create(participation=participation, token=secrets.token_urlsafe(32),
@@ -79,8 +86,8 @@ def _issue_grant(user: AbstractBaseUser | AnonymousUser, slug: str, auth_method:
     return participation, grant, previous
 
 
-@sync_to_async
-def _revoke_in_db(grant_ids: list[int], reason: str, actor: str = "system") -> None:
+def _revoke_rows(grant_ids: list[int], reason: str, actor: str = "system") -> None:
+    """Mark these grants revoked and audit each (inside the caller's transaction, or its own)."""
     with transaction.atomic():
         grants = list(MediaGrant.objects.select_related("participation__person", "participation__engagement")
                       .filter(pk__in=grant_ids, revoked_at__isnull=True))
@@ -89,6 +96,9 @@ def _revoke_in_db(grant_ids: list[int], reason: str, actor: str = "system") -> N
         for g in grants:
             record("token_revoked", actor=actor, engagement=g.participation.engagement.slug,
                    subject=g.participation.person.slug, grant=g.pk, reason=reason)
+
+
+_revoke_in_db = sync_to_async(_revoke_rows)
 
 
 async def join(user: AbstractBaseUser | AnonymousUser, slug: str, auth_method: str = "password",
@@ -123,10 +133,22 @@ async def join(user: AbstractBaseUser | AnonymousUser, slug: str, auth_method: s
         await _revoke_in_db([grant.pk], "janus_failed")
         await _undo_join(engagement, participation, grant, previous)  # Janus holds nothing the database does not grant
         raise MediaUnavailable(str(exc)) from exc
+    if not await _still_granted(grant.pk):
+        # Revoked while Janus was being told (the host removed them, a segment or the end cut them):
+        # whatever this join stored at Janus goes too, and the participant is refused.
+        await _undo_join(engagement, participation, grant, [])
+        raise access.NotAllowed("removed")
     await _visit_changed([participation.pk], "joined")
     return JoinGrant(token=grant.token, room=engagement.media_room, publisher_id=participation.publisher_id,
                      display=str(participation.person), publish=rights.publish, channels=tuple(channels),
                      booth=participation.booth if participation.role == Role.INTERPRETER else "")
+
+
+@sync_to_async
+def _still_granted(grant_id: int) -> bool:
+    """The grant is live and its participant still admitted (a denial may have come during the join)."""
+    grant = MediaGrant.objects.select_related("participation").filter(pk=grant_id, revoked_at__isnull=True).first()
+    return grant is not None and access.is_admitted(grant.participation)
 
 
 async def _undo_join(engagement: Engagement, participation: Participation, grant: MediaGrant,
@@ -137,7 +159,8 @@ async def _undo_join(engagement: Engagement, participation: Participation, grant
     visit's publisher is kicked and that visit ends. A failure here is logged, never raised: the grants
     are dead in the database, and a Janus restart forgets the rest."""
     gw = gateway()
-    await _cut_relays([old.pk for old in previous])
+    # Every relay of these grants closes, the new one's too: a page may have opened it mid-join.
+    await _cut_relays([grant.pk, *(old.pk for old in previous)])
     try:
         rooms = await sync_to_async(interpretation.rooms_of)(engagement)
     except Exception:
@@ -161,8 +184,9 @@ async def _undo_join(engagement: Engagement, participation: Participation, grant
     except TimeoutError:
         log.error("cleaning up a failed join of %s: Janus did not answer within %ss; it may still hold a "
                   "revoked token", engagement.slug, UNDO_BUDGET_S)
-    if previous:  # the visit they had is over: off air, and out of the room's group
-        await _visit_changed([participation.pk], "janus_failed")
+    # No visit goes on: out of the room's group (a page may have entered it mid-join), and off air.
+    await _visit_changed([participation.pk], "janus_failed")
+    if previous:
         for engagement_id in await interpretation.off_air([participation.pk]):
             await interpretation.announce(engagement_id)
 
@@ -211,6 +235,15 @@ async def _cut_relays(grant_ids: list[int]) -> None:
     if layer is not None:
         for pk in grant_ids:
             await layer.group_send(groups.grant(pk), {"type": "grant.revoked"})
+
+
+async def close_live_channels(participation_ids: list[int]) -> None:
+    """Close the participants' live channels (their role, booth or place on the list changed): each
+    page reconnects and is read anew, with the rights it has now, or is refused."""
+    layer = get_channel_layer()
+    if layer is not None:
+        for pk in sorted(set(participation_ids)):
+            await layer.group_send(lobby.participant_group(pk), {"type": "participation.changed"})
 
 
 async def _visit_changed(participation_ids: list[int], reason: str) -> None:
@@ -335,11 +368,14 @@ async def switch_segment(user: AbstractBaseUser | AnonymousUser | None, slug: st
                    .filter(participation__engagement=engagement, revoked_at__isnull=True)
                    if not access.may_stay_in_segment(g, kind, encrypted(kind))]
             record("segment_switched", actor=actor, engagement=slug, kind=kind.value, cut=len(cut))
+            # Dead in the database with the switch itself, so that the new key can go out at once to
+            # whoever stays (publishers send in clear until it comes), and never to whoever is cut.
+            _revoke_rows([g.pk for g, _ in cut], f"segment_{kind.value}", actor)
         return engagement, cut
 
     engagement, cut = await _switch()
-    await _revoke_grants(engagement, cut, f"segment_{kind.value}", actor=actor)
     await e2ee.announce(engagement.pk)  # the pages in the room: the new key, or none in an open segment
+    await _revoke_grants(engagement, cut, f"segment_{kind.value}", actor=actor)  # then Janus, at its pace
     layer = get_channel_layer()
     if layer is not None:
         await layer.group_send(groups.notices(engagement.pk), {"type": "segment.changed", "kind": kind.value})
@@ -357,6 +393,9 @@ async def apply_schedule(since: datetime, until: datetime) -> list[str]:
     for seg in starting:
         if seg.engagement.current_segment == seg.kind:
             continue  # already in force (a window looked at twice, or the host was first): nothing to cut
+        if await AuditEntry.objects.filter(action="segment_switched", engagement=seg.engagement.slug,
+                                           at__gte=seg.starts_at).aexists():
+            continue  # switched since it began (by the host, say): a new leader looking back never undoes it
         await switch_segment(None, seg.engagement.slug, SegmentKind(seg.kind))
         switched.append(seg.engagement.slug)
     return switched

@@ -233,6 +233,11 @@ def _cut_after_commit(e: Engagement, participations: QuerySet[Participation], ac
     if grants:
         slug = e.slug
         transaction.on_commit(lambda: async_to_sync(meeting_services.cut_removed)(slug, grants, actor))
+    # Their live channels too, grant or not: each knew the old role, booth and host rights (booth chat,
+    # the lobby's list); the page reconnects and is read anew, or refused.
+    ids = list(participations.values_list("pk", flat=True))
+    if ids:
+        transaction.on_commit(lambda: async_to_sync(meeting_services.close_live_channels)(ids))
 
 
 @dataclass(frozen=True)
