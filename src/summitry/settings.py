@@ -194,6 +194,10 @@ SUMMITRY_MEDIA_GATEWAY = os.environ.get("SUMMITRY_MEDIA_GATEWAY", "janus")
 if SUMMITRY_MEDIA_GATEWAY not in ("janus", "fake"):
     raise ValueError(f"SUMMITRY_MEDIA_GATEWAY: janus or fake, not {SUMMITRY_MEDIA_GATEWAY!r}")
 
+# Joins per participant per minute: enough for reloads and every recovery, not for a join/leave loop (each join
+# costs Janus calls, a key rotation and every page's attention). The join benchmark raises it.
+SUMMITRY_JOINS_PER_MINUTE = int(os.environ.get("SUMMITRY_JOINS_PER_MINUTE", "12"))
+
 # ICE servers for the browsers (media.ice): none by default, never a third party's. SUMMITRY_ICE_SERVERS is a
 # JSON list of {"urls", "username", "credential"}; SUMMITRY_TURN_URLS with SUMMITRY_TURN_SECRET (coturn's
 # static-auth-secret) gives each grant short-lived TURN credentials of its own; SUMMITRY_ICE_TRANSPORT_POLICY=relay

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import transaction
 from django.utils import timezone
@@ -33,8 +34,6 @@ from .models import Admission, Engagement, InterpretationChannel, MediaGrant, Pa
 
 log = logging.getLogger(__name__)
 
-# Joins per participant per minute: enough for reloads and every recovery, not for a join/leave loop.
-JOINS_PER_MINUTE = 12
 
 # How long the clean-up after a failed join may take at Janus before the participant is answered.
 UNDO_BUDGET_S = 10.0
@@ -72,7 +71,7 @@ def _issue_grant(user: AbstractBaseUser | AnonymousUser, slug: str, auth_method:
             return participation, None, []
         now = timezone.now()
         recent = participation.grants.filter(issued_at__gte=now - timedelta(seconds=60)).count()
-        if recent >= JOINS_PER_MINUTE:  # each join costs Janus calls, a new key and every page's attention
+        if recent >= settings.SUMMITRY_JOINS_PER_MINUTE:  # a join/leave loop
             raise access.NotAllowed("too_many_joins")
         previous = list(participation.grants.filter(revoked_at__isnull=True))
         participation.grants.filter(revoked_at__isnull=True).update(revoked_at=now, revoked_reason="superseded")
