@@ -4,59 +4,22 @@ and Chromium browsers in the clients namespace, as in Washington and Ottawa."""
 from __future__ import annotations
 
 import os
-import sqlite3
 import subprocess
-import sys
-import time
-import urllib.request
 import wave
 from pathlib import Path
 
 import pytest
 
 from summitry.media.tones import sine
+from tests.support.serving import PASSWORD, SUMMITRY, Server, wait_until_serving
 
 HERE = Path(__file__).parent
 PORT = 8765
-SUMMITRY = [sys.executable, "-m", "summitry"]
 CHROMIUM_FLAGS = [
     "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--autoplay-policy=no-user-gesture-required",
 ]
-PASSWORD = "summitry-demo-2021"
 HOSTNAME = "summitry.test"
-
-
-class Server:
-    def __init__(self, url: str, env: dict[str, str], data_dir: Path, process: subprocess.Popen) -> None:
-        self.url, self.env, self.data_dir, self.process = url, env, data_dir, process
-
-    def run(self, *args: str, timeout: float = 60) -> subprocess.CompletedProcess:
-        return subprocess.run([*SUMMITRY, *args], env=self.env, capture_output=True, text=True, timeout=timeout,
-                              check=False)
-
-    def bot(self, *args: str) -> subprocess.Popen:
-        return subprocess.Popen([*SUMMITRY, "bot", *args], env=self.env, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True)
-
-    def query(self, sql: str, *params: object) -> list[tuple]:
-        with sqlite3.connect(self.data_dir / "summitry.sqlite3") as db:
-            return db.execute(sql, params).fetchall()
-
-
-def wait_until_serving(url: str, proc: subprocess.Popen, log: Path, seconds: float = 30) -> None:
-    """Until ``summitry serve`` answers its sign-in page; its log if it stops or takes too long."""
-    deadline = time.monotonic() + seconds
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/accounts/login/", timeout=1) as resp:  # noqa: S310
-                if resp.status == 200:
-                    return
-        except OSError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            raise RuntimeError("summitry serve did not start:\n" + log.read_text())
-        time.sleep(0.2)
 
 
 @pytest.fixture(scope="session")

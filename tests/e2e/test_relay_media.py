@@ -7,14 +7,13 @@ from __future__ import annotations
 import asyncio
 import time
 
-import aiohttp
 import pytest
 
 from summitry.media import JanusError
 from summitry.media.bot import Bot, ChannelBot, ListenerBot
 from summitry.media.tones import dominant_frequency, level_at
+from tests.support import serving
 
-from .conftest import PASSWORD
 from .test_meeting import admit
 
 pytestmark = [pytest.mark.e2e, pytest.mark.janus]
@@ -23,43 +22,11 @@ SLUG = "mexico-bilateral"
 INTRUDER_HZ, SPEAKER_HZ = 660.0, 550.0
 
 
-class Visitor:
+class Visitor(serving.Visitor):
     """A signed-in participant driving Summitry's HTTP API and relay without a browser."""
 
     def __init__(self, server, username):
-        self.server, self.username = server, username
-        self.http = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
-
-    def _cookie(self, name):
-        return next(c.value for c in self.http.cookie_jar if c.key == name)
-
-    async def sign_in(self):
-        login = f"{self.server.url}/accounts/login/"
-        async with self.http.get(login) as r:
-            assert r.status == 200
-        async with self.http.post(login, data={"username": self.username, "password": PASSWORD,
-                                               "csrfmiddlewaretoken": self._cookie("csrftoken")},
-                                  allow_redirects=False) as r:
-            assert r.status == 302, await r.text()
-        return self
-
-    async def post(self, path, body=None):
-        async with self.http.post(f"{self.server.url}{path}", json=body or {},
-                                  headers={"X-CSRFToken": self._cookie("csrftoken")}) as r:
-            return r.status, await r.json()
-
-    async def join(self):
-        status, grant = await self.post(f"/api/engagements/{SLUG}/join", {"e2ee": False})
-        assert status == 200, grant
-        return grant
-
-    @property
-    def headers(self):
-        return {"Cookie": f"sessionid={self._cookie('sessionid')}", "Origin": self.server.url}
-
-    async def close(self):
-        await self.post(f"/api/engagements/{SLUG}/leave")
-        await self.http.close()
+        super().__init__(server, username, SLUG)
 
 
 async def admitted_visitors(server, *people):
